@@ -1,0 +1,5 @@
+"""``python -m datacard`` runs the CLI."""
+
+from datacard.cli import main
+
+main()

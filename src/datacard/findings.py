@@ -1,0 +1,101 @@
+"""Findings are data: a check yields them, the CLI decides what they mean for the exit code.
+
+Every finding has a stable ``code`` from :data:`CATALOG`, so tests and users compare codes, not
+prose.
+
+>>> f = Finding("file.changed", Severity.ERROR, "sha256 differs", where="train/a.csv")
+>>> f.to_dict()["code"]
+'file.changed'
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; ordered so ``>=`` works for ``--fail-on``."""
+
+    INFO = 10
+    WARNING = 20
+    ERROR = 30
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """``Severity.parse("warning") is Severity.WARNING``."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.name.lower() for s in cls)
+            from datacard.errors import UsageError
+
+            raise UsageError(f"unknown severity '{text}'", hint=f"use one of: {names}") from None
+
+
+#: code -> (default severity, title). Codes are stable; titles may be reworded.
+CATALOG: dict[str, tuple[Severity, str]] = {
+    "file.added": (Severity.ERROR, "A data file is not in the card"),
+    "file.removed": (Severity.ERROR, "A file in the card is missing"),
+    "file.changed": (Severity.ERROR, "A file's content differs from the card"),
+    "file.skipped": (Severity.WARNING, "A file was skipped"),
+    "schema.column-added": (Severity.ERROR, "A column is not in the card"),
+    "schema.column-removed": (Severity.ERROR, "A column in the card is missing"),
+    "schema.type-changed": (Severity.ERROR, "A column's type differs from the card"),
+    "schema.nullability-changed": (Severity.ERROR, "A column has nulls where the card has none"),
+    "schema.duplicate-column": (Severity.WARNING, "Two columns share a name"),
+    "split.added": (Severity.ERROR, "A split is not in the card"),
+    "split.removed": (Severity.ERROR, "A split in the card is missing"),
+    "split.rows-changed": (Severity.ERROR, "A split's row count differs from the card"),
+    "stats.null-fraction": (Severity.ERROR, "A column's share of nulls moved beyond tolerance"),
+    "stats.range": (Severity.ERROR, "A column's values left the recorded range"),
+    "stats.distinct": (Severity.WARNING, "A column's distinct count moved beyond tolerance"),
+    "stats.mean-shift": (Severity.ERROR, "A column's mean moved beyond tolerance"),
+    "stats.duplicates": (Severity.WARNING, "The number of duplicate rows changed"),
+    "card.required-empty": (Severity.WARNING, "A required human-written field is empty"),
+    "card.content-hash": (Severity.ERROR, "The dataset's content hash differs from the card"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One conclusion about the data, with a stable code and the evidence behind it."""
+
+    code: str
+    severity: Severity
+    message: str
+    where: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.code not in CATALOG:
+            raise ValueError(f"finding code '{self.code}' is not in the catalog")
+
+    @classmethod
+    def of(cls, code: str, message: str, where: str = "", **evidence: Any) -> Finding:
+        """A finding with the catalog's default severity for ``code``."""
+        return cls(code, CATALOG[code][0], message, where, evidence)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": str(self.severity),
+            "message": self.message,
+            "where": self.where,
+            "evidence": self.evidence,
+        }
+
+
+def worst(findings: Iterable[Finding]) -> Severity | None:
+    """The highest severity among ``findings`` (None when there are none)."""
+    return max((f.severity for f in findings), default=None)
+
+
+def failing(findings: Sequence[Finding], fail_on: Severity) -> list[Finding]:
+    """The findings at or above ``fail_on``."""
+    return [f for f in findings if f.severity >= fail_on]

@@ -1,0 +1,110 @@
+"""The machine-owned part of a card: what datacard measured, as plain, documented data.
+
+These models are the stable shape of ``measured:`` in ``datacard.yaml`` and of ``show --json``
+(see ``docs/card-format.md``). Numbers are plain JSON numbers; non-finite floats are written as
+the strings ``"nan"``, ``"inf"`` and ``"-inf"``.
+
+>>> ColumnSummary(type="int64", kind="numeric", count=3, nulls=0).model_dump(exclude_none=True)
+{'type': 'int64', 'kind': 'numeric', 'count': 3, 'nulls': 0}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Number = float | int | str  # str only for non-finite floats and ISO timestamps
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class TopValue(_Model):
+    """A frequent value and how often it occurs (a lower bound when the sketch is in estimation)."""
+
+    value: Any
+    count: int
+
+
+class Histogram(_Model):
+    """Equal-width bins over [min, max]: ``len(edges) == len(counts) + 1``."""
+
+    edges: list[Number]
+    counts: list[int]
+
+
+class LengthStats(_Model):
+    """Distribution of a length (characters, whitespace tokens, list items)."""
+
+    min: float | int | None = None
+    max: float | int | None = None
+    mean: float | None = None
+    std: float | None = None
+    total: int | None = None
+    quantiles: dict[str, Number] | None = None
+
+
+class ColumnSummary(_Model):
+    """What was measured about one column of one split.
+
+    ``kind`` is one of ``numeric``, ``string``, ``binary``, ``boolean``, ``temporal``, ``list``,
+    ``struct``, ``null``, ``other``. Statistics that do not apply to the kind are absent.
+    Moments, min/max and quantiles of numeric columns are over finite values only; ``nan``,
+    ``posinf`` and ``neginf`` count the rest.
+    """
+
+    type: str
+    kind: str
+    count: int  # non-null values
+    nulls: int
+    nan: int | None = None
+    posinf: int | None = None
+    neginf: int | None = None
+    distinct: int | None = None
+    min: Number | None = None
+    max: Number | None = None
+    mean: Number | None = None
+    std: Number | None = None
+    skewness: Number | None = None
+    span_seconds: float | None = None
+    quantiles: dict[str, Number] | None = None
+    histogram: Histogram | None = None
+    top: list[TopValue] | None = None
+    length: LengthStats | None = None
+    tokens: LengthStats | None = None
+    fields: dict[str, ColumnSummary] | None = None
+
+
+class FileSummary(_Model):
+    """One data file: where it is (relative to the card), its size and content hash."""
+
+    path: str
+    split: str
+    format: str
+    bytes: int
+    sha256: str
+    rows: int | None = None
+
+
+class SplitSummary(_Model):
+    """One split: its size, exact duplicate rows, columns and (with a label) class balance."""
+
+    rows: int
+    duplicate_rows: int
+    columns: dict[str, ColumnSummary] = Field(default_factory=dict)
+    label_balance: list[TopValue] | None = None
+
+
+class Measured(_Model):
+    """Everything datacard measured; rewritten by ``update``, never edited by people."""
+
+    generated_by: str
+    content_hash: str
+    splits_from: str
+    label: str | None = None
+    profile: str | None = None  # sidecar with serialized sketches, relative to the card
+    files: list[FileSummary] = Field(default_factory=list)
+    splits: dict[str, SplitSummary] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
