@@ -9,12 +9,21 @@ from datacard.registry import lookup, names
 
 __all__ = ["reader_for"]
 
+#: Formats read by a reader registered under another name.
+ALIASES = {"tsv": "csv"}
+
 
 @functools.cache
 def reader_for(fmt: str) -> Reader:
-    """The reader instance for a format name (``"csv"``, ``"tsv"``, ``"parquet"``, ...)."""
-    for name in names("readers"):
-        cls = lookup("readers", name)
+    """The reader instance for a format name (``"csv"``, ``"tsv"``, ``"parquet"``, ...).
+
+    A reader is found by its entry-point name first, then by the formats it declares.
+    """
+    name = ALIASES.get(fmt, fmt)
+    if name in names("readers"):
+        return lookup("readers", name)()  # type: ignore[no-any-return]
+    for other in names("readers"):
+        cls = lookup("readers", other)
         if fmt in cls.formats:
             reader: Reader = cls()
             return reader

@@ -7,13 +7,19 @@ subset of its columns); any process can turn it into Arrow record batches with
 >>> f = DataFile(path="/d/train.csv", rel="train.csv", split="train", format="csv")
 >>> Partition(file=f, unit="train.csv").columns is None
 True
+>>> unique_names(["a", "b", "a"])
+['a', 'b', 'a__2']
 """
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
+
+from datacard.errors import SourceError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -99,3 +105,124 @@ class Reader(Protocol):
     def batches(self, partition: Partition) -> Iterator[pa.RecordBatch]:
         """Read one partition; raises SourceError naming file, row and column on bad input."""
         ...
+
+
+# -- small helpers shared by the built-in readers ------------------------------------------------
+
+#: Rows per partition the built-in readers aim for.
+PARTITION_ROWS = 256 * 1024
+#: Rows per record batch the built-in readers aim for.
+BATCH_ROWS = 64 * 1024
+
+
+def where(file: DataFile, line: int | None = None) -> str:
+    """How an error names a place: ``rel`` or ``rel:line`` (lines are 1-based).
+
+    >>> where(DataFile(path="/d/a.csv", rel="a.csv", split="train", format="csv"), 12)
+    'a.csv:12'
+    """
+    name = file.rel or file.path
+    return f"{name}:{line}" if line is not None else name
+
+
+def pyarrow_message(exc: BaseException, limit: int = 200) -> str:
+    """The first line of a pyarrow error, without its prefix noise and cut to ``limit`` chars."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_file(file: DataFile) -> int:
+    """The size of ``file`` in bytes; SourceError if it is missing, not a file, or empty."""
+    try:
+        info = Path(file.path).stat()
+    except OSError as exc:
+        raise SourceError(
+            f"cannot open the file: {exc.strerror or exc}",
+            where=where(file),
+            hint="check that it exists and is readable (a broken symlink?)",
+        ) from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceError(
+            "is not a regular file (a folder?)",
+            where=where(file),
+            hint="rename it, or point datacard at a file",
+        )
+    if info.st_size == 0:
+        raise SourceError(
+            "the file is empty (0 bytes)",
+            where=where(file),
+            hint="remove it, or regenerate it",
+        )
+    return info.st_size
+
+
+def unique_names(names: Sequence[str]) -> list[str]:
+    """Column names made unique: later copies of a name become ``name__2``, ``name__3``, ...
+
+    >>> unique_names(["x", "x", "x__2", "x"])
+    ['x', 'x__3', 'x__2', 'x__4']
+    """
+    taken = set(names)
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        if name not in seen:
+            seen.add(name)
+            out.append(name)
+            continue
+        n = 2
+        while f"{name}__{n}" in taken:
+            n += 1
+        new = f"{name}__{n}"
+        taken.add(new)
+        seen.add(new)
+        out.append(new)
+    return out
+
+
+def rename_warnings(file: DataFile, names: Sequence[str], unique: Sequence[str]) -> tuple[str, ...]:
+    """One warning per renamed duplicate column, naming file and column."""
+    return tuple(
+        f"{where(file)}: duplicate column '{old}' kept as '{new}'"
+        for old, new in zip(names, unique, strict=True)
+        if old != new
+    )
+
+
+def columns_to_read(
+    file: DataFile, names: Sequence[str], columns: Sequence[str] | None
+) -> list[str] | None:
+    """File column names to ask a format reader for, or None to read every column.
+
+    ``names`` are the file's own names (maybe duplicated); ``columns`` the renamed names a
+    partition asks for. Duplicated names cannot be selected by name, so we then read all.
+    """
+    if columns is None:
+        return None
+    unique = unique_names(names)
+    missing = [c for c in columns if c not in unique]
+    if missing:
+        raise SourceError(
+            f"column '{missing[0]}' is not in the file",
+            where=where(file),
+            hint=f"columns are: {', '.join(unique)}; was the file changed?",
+        )
+    original = [names[unique.index(c)] for c in columns]
+    if any(names.count(name) > 1 for name in original):
+        return None
+    return original
+
+
+def finish_batch(
+    batch: pa.RecordBatch, rename: Sequence[str] | None, columns: Sequence[str] | None
+) -> pa.RecordBatch:
+    """Give a batch read with every column the ``rename`` names, then keep ``columns`` in order.
+
+    Pass ``rename=None`` for a batch read with :func:`columns_to_read`'s subset (its names are
+    already unique).
+    """
+    if rename is not None and list(batch.schema.names) != list(rename):
+        batch = batch.rename_columns(list(rename))
+    if columns is not None and list(batch.schema.names) != list(columns):
+        batch = batch.select(list(columns))
+    return batch

@@ -1,0 +1,26 @@
+"""datacard: keep the documentation of machine-learning datasets true.
+
+>>> import pyarrow as pa, datacard
+>>> datacard.profile(pa.table({"x": [1, 2]})).splits["train"].rows
+2
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from datacard.errors import CardError, DatacardError, SourceError, UsageError  # noqa: E402
+from datacard.findings import Finding, Severity  # noqa: E402
+from datacard.profile import Profile, profile  # noqa: E402
+
+__all__ = [
+    "CardError",
+    "DatacardError",
+    "Finding",
+    "Profile",
+    "Severity",
+    "SourceError",
+    "UsageError",
+    "__version__",
+    "profile",
+]

@@ -1,0 +1,308 @@
+"""The card: human-owned documentation plus the machine-owned ``measured`` part.
+
+Every model forbids unknown keys, so a typo in ``datacard.yaml`` is an error, not a silent no-op.
+The JSON Schema of the card file (``schema/datacard.schema.json``) is generated from these models.
+Reading and writing the file is :mod:`datacard.yamlio`; this module is only the data.
+
+>>> card = Card(name="digits", license="CC0-1.0")
+>>> card.effective_tolerances("age").null_fraction
+0.01
+>>> card.empty_required()
+['summary', 'datasheet.motivation.purpose', 'datasheet.uses.out_of_scope']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any, Final, Literal, cast
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from datacard.datasheet import GENERATABLE, SECTIONS, generated_answers
+from datacard.measured import Measured
+
+SectionId = Literal[
+    "motivation",
+    "composition",
+    "collection",
+    "preprocessing",
+    "uses",
+    "distribution",
+    "maintenance",
+]
+
+#: Top-level human-owned fields that ``policy.required`` may name.
+HUMAN_FIELDS: Final = ("name", "version", "summary", "license", "creators", "sources", "citation")
+
+DEFAULT_REQUIRED: Final = (
+    "summary",
+    "license",
+    "datasheet.motivation.purpose",
+    "datasheet.uses.out_of_scope",
+)
+
+_SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Creator(_Model):
+    """A person or organisation that created the dataset."""
+
+    name: str = Field(min_length=1, description="Full name of the person or organisation.")
+    email: str | None = Field(default=None, description="Contact e-mail address.")
+    url: str | None = Field(default=None, description="Homepage or profile URL.")
+    role: str | None = Field(default=None, description="Role, e.g. 'author', 'maintainer'.")
+
+
+class Source(_Model):
+    """Where (part of) the data came from."""
+
+    name: str = Field(min_length=1, description="Name of the upstream source.")
+    url: str | None = Field(default=None, description="Where the source can be found.")
+    license: str | None = Field(default=None, description="The source's license (SPDX id).")
+    retrieved: str | None = Field(
+        default=None, description="When the source was retrieved (ISO date, e.g. 2024-05-01)."
+    )
+
+    @field_validator("retrieved", mode="before")
+    @classmethod
+    def _date_to_text(cls, value: object) -> object:
+        # An unquoted ISO date in YAML loads as a date: keep it as the text the person wrote.
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+
+class Answer(_Model):
+    """One datasheet answer. ``generated: true`` means datacard owns and refreshes it."""
+
+    question: str = Field(description="The question, as asked by the datasheet.")
+    answer: str = Field(default="", description="The answer; empty until someone writes it.")
+    generated: bool = Field(
+        default=False,
+        description=(
+            "True while datacard owns the answer and rewrites it on 'update'. "
+            "Remove it (or set false) to take the answer over; it is then never touched."
+        ),
+    )
+
+
+class Tolerances(_Model):
+    """How far the data may move from the card before ``verify`` reports it."""
+
+    rows: float = Field(
+        default=0.0,
+        ge=0,
+        title="allowed relative change of a split's row count",
+        description="Allowed relative change of a split's row count. Default 0.0: exact.",
+    )
+    null_fraction: float = Field(
+        default=0.01,
+        ge=0,
+        title="allowed absolute change of a column's share of nulls",
+        description="Allowed absolute change of a column's share of nulls. Default 0.01.",
+    )
+    range_slack: float = Field(
+        default=0.0,
+        ge=0,
+        title="fraction of the recorded range values may exceed it by",
+        description=(
+            "Fraction of the recorded range (max - min) by which values may fall outside it. "
+            "Default 0.0: values must stay within the recorded min and max."
+        ),
+    )
+    distinct: float = Field(
+        default=0.10,
+        ge=0,
+        title="allowed relative change of a column's distinct count",
+        description="Allowed relative change of a column's distinct count. Default 0.10.",
+    )
+    mean_shift: float = Field(
+        default=0.5,
+        ge=0,
+        title="allowed change of a column's mean, in recorded std units",
+        description="Allowed change of a column's mean, in units of its recorded std. Default 0.5.",
+    )
+    duplicates: float = Field(
+        default=0.0,
+        ge=0,
+        title="allowed absolute change of the share of duplicate rows",
+        description="Allowed absolute change of a split's share of duplicate rows. Default 0.0.",
+    )
+
+
+class ToleranceOverrides(_Model):
+    """Per-column overrides of :class:`Tolerances`; an absent field keeps the card-wide value."""
+
+    rows: float | None = Field(default=None, ge=0, description="Overrides tolerances.rows.")
+    null_fraction: float | None = Field(
+        default=None, ge=0, description="Overrides tolerances.null_fraction."
+    )
+    range_slack: float | None = Field(
+        default=None, ge=0, description="Overrides tolerances.range_slack."
+    )
+    distinct: float | None = Field(default=None, ge=0, description="Overrides tolerances.distinct.")
+    mean_shift: float | None = Field(
+        default=None, ge=0, description="Overrides tolerances.mean_shift."
+    )
+    duplicates: float | None = Field(
+        default=None, ge=0, description="Overrides tolerances.duplicates."
+    )
+
+
+class Policy(_Model):
+    """Human decisions about the data: what must be documented, and what counts as drift."""
+
+    required: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_REQUIRED),
+        description=(
+            "Dotted paths of human-written fields that must not be empty, e.g. 'summary' or "
+            "'datasheet.uses.out_of_scope'; 'verify' warns (card.required-empty) otherwise."
+        ),
+    )
+    label: str | None = Field(default=None, description="The label (target) column, if any.")
+    splits: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Split name -> glob patterns of its files (the --split option, persisted).",
+    )
+    tolerances: Tolerances = Field(
+        default_factory=Tolerances, description="Drift tolerances for every column."
+    )
+    columns: dict[str, ToleranceOverrides] = Field(
+        default_factory=dict, description="Column name -> tolerances that override the defaults."
+    )
+
+    @field_validator("required")
+    @classmethod
+    def _known_paths(cls, paths: list[str]) -> list[str]:
+        for path in paths:
+            head, _, rest = path.partition(".")
+            if head in HUMAN_FIELDS and not rest:
+                continue
+            section, _, qid = rest.partition(".")
+            if head == "datasheet" and section in SECTIONS and qid and "." not in qid:
+                continue
+            raise ValueError(
+                f"'{path}' is not a human-written field; use one of {', '.join(HUMAN_FIELDS)} "
+                "or datasheet.<section>.<question>"
+            )
+        return paths
+
+
+class Card(_Model):
+    """The whole card file: human-owned fields first, machine-owned ``measured`` last."""
+
+    name: str = Field(min_length=1, description="The dataset's name.")
+    version: str = Field(
+        default="0.1.0", description="The dataset's version, a semantic version (1.2.0)."
+    )
+    summary: str = Field(default="", description="One paragraph: what the dataset is.")
+    license: str | None = Field(
+        default=None,
+        description="SPDX license id or expression (e.g. CC-BY-4.0); free text is accepted.",
+    )
+    creators: list[Creator] = Field(default_factory=list, description="Who made the dataset.")
+    sources: list[Source] = Field(default_factory=list, description="Where the data came from.")
+    citation: str = Field(default="", description="How to cite the dataset (e.g. BibTeX).")
+    datasheet: dict[SectionId, dict[str, Answer]] = Field(
+        default_factory=dict,
+        description="Datasheets-for-Datasets answers: section -> question id -> answer.",
+    )
+    policy: Policy = Field(default_factory=Policy, description="Requirements and tolerances.")
+    measured: Measured | None = Field(
+        default=None,
+        description="Machine-owned: what datacard measured. Rewritten by 'update'; do not edit.",
+    )
+
+    @field_validator("version")
+    @classmethod
+    def _semver(cls, value: str) -> str:
+        if not _SEMVER.match(value):
+            raise ValueError(f"'{value}' is not a semantic version like 1.2.0")
+        return value
+
+    def effective_tolerances(self, column: str) -> Tolerances:
+        """The card-wide tolerances with ``policy.columns[column]``'s overrides applied."""
+        base = self.policy.tolerances
+        override = self.policy.columns.get(column)
+        if override is None:
+            return base
+        return base.model_copy(update=override.model_dump(exclude_none=True))
+
+    def answer(self, section: str, qid: str) -> str:
+        """The written answer to ``section.qid``, else what the measured data answers, else ""."""
+        sheet = cast("dict[str, dict[str, Answer]]", self.datasheet)
+        written = sheet.get(section, {}).get(qid)
+        if written is not None and written.answer.strip():
+            return str(written.answer)
+        if self.measured is not None:
+            return generated_answers(self.measured).get(f"{section}.{qid}", "")
+        return ""
+
+    def empty_required(self) -> list[str]:
+        """The paths in ``policy.required`` whose value is empty (in the policy's order)."""
+        empty: list[str] = []
+        for path in self.policy.required:
+            head, _, rest = path.partition(".")
+            if head == "datasheet":
+                section, _, qid = rest.partition(".")
+                filled = bool(self.answer(section, qid).strip())
+            else:
+                value = getattr(self, head, None)
+                filled = bool(value.strip() if isinstance(value, str) else value)
+            if not filled:
+                empty.append(path)
+        return empty
+
+
+def new_card(
+    name: str,
+    license: str | None = None,
+    measured: Measured | None = None,
+    generated: Mapping[str, str] | None = None,
+    *,
+    label: str | None = None,
+    splits: Mapping[str, list[str]] | None = None,
+) -> Card:
+    """A fresh card for ``init``: every datasheet question present, generated answers filled.
+
+    ``generated`` defaults to :func:`~datacard.datasheet.generated_answers` of ``measured``;
+    ``label`` to ``measured.label``.
+    Every question the data can answer is marked ``generated`` (even when empty today), so that
+    ``update`` keeps it current until a person takes it over.
+
+    >>> new_card("digits").datasheet["composition"]["count"].generated
+    True
+    """
+    if generated is None:
+        generated = generated_answers(measured) if measured is not None else {}
+    datasheet: dict[str, dict[str, Any]] = {}
+    for section, questions in SECTIONS.items():
+        datasheet[section] = {}
+        for q in questions:
+            key = f"{section}.{q.id}"
+            is_generated = key in GENERATABLE or key in generated
+            datasheet[section][q.id] = Answer(
+                question=q.text, answer=generated.get(key, ""), generated=is_generated
+            )
+    if label is None and measured is not None:
+        label = measured.label
+    policy = Policy(label=label, splits={k: list(v) for k, v in (splits or {}).items()})
+    return Card.model_validate(
+        {
+            "name": name,
+            "license": license,
+            "datasheet": datasheet,
+            "policy": policy,
+            "measured": measured,
+        }
+    )

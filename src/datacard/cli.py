@@ -1,0 +1,263 @@
+"""The command line: parse, call the library, print, exit.
+
+Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 bad input or usage. A failure is
+one line on stderr (what, where, how to fix); ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # a stray BLAS call must not spin every core
+
+import click  # noqa: E402
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from datacard import __version__  # noqa: E402
+from datacard.errors import DatacardError, UsageError  # noqa: E402
+from datacard.findings import Finding, Severity, failing  # noqa: E402
+
+app = typer.Typer(
+    name="datacard",
+    help="Keep the documentation of machine-learning datasets true: measure, document, verify.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DirArg = Annotated[Path, typer.Argument(help="The dataset's folder (or a single data file).")]
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", help="Worker processes (default: one per core).")
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
+
+
+def _parse_splits(values: Sequence[str]) -> dict[str, list[str]]:
+    splits: dict[str, list[str]] = {}
+    for value in values:
+        name, sep, glob = value.partition("=")
+        if not sep or not name.strip() or not glob.strip():
+            raise UsageError(f"--split '{value}' is not NAME=GLOB", hint="e.g. --split test='eval/*.csv'")
+        splits.setdefault(name.strip(), []).append(glob.strip())
+    return splits
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Any]:
+    """A progress bar on stderr (only when it is a terminal); yields the callback."""
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    with bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(f"datacard {__version__}")
+
+
+@app.command()
+def init(
+    root: DirArg,
+    split: Annotated[
+        list[str] | None,
+        typer.Option("--split", help="NAME=GLOB assigning files to a split (repeatable)."),
+    ] = None,
+    label: Annotated[
+        str | None, typer.Option("--label", help="The label column, for class balance.")
+    ] = None,
+    workers: WorkersOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing card.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Measure a dataset and write DIR/datacard.yaml (datasheet prompts + measured facts)."""
+    from datacard.workflow import init_card
+
+    with _progress("measuring") as progress:
+        written = init_card(
+            root,
+            splits=_parse_splits(split or []),
+            label=label,
+            workers=workers,
+            progress=progress,
+            force=force,
+        )
+    measured = written.card.measured
+    assert measured is not None
+    rows = sum(s.rows for s in measured.splits.values())
+    out.print(
+        f"wrote {written.path}: {len(measured.files)} files, {rows:,} rows, "
+        f"splits {', '.join(measured.splits)} ({measured.splits_from})"
+    )
+    for note in measured.notes:
+        err.print(f"warning: {note}")
+    out.print("next: fill in the datasheet answers in the card, then run: datacard check " + str(root))
+
+
+@app.command()
+def update(root: DirArg, workers: WorkersOpt = None, debug: DebugOpt = False) -> None:
+    """Re-measure after an intended change; only the machine-owned part of the card changes."""
+    from datacard.workflow import update_card
+
+    with _progress("measuring") as progress:
+        written = update_card(root, workers=workers, progress=progress)
+    out.print(f"updated {written.path}")
+    for change in written.changes or ("no change in files, splits, rows or columns",):
+        out.print(f"  {change}")
+
+
+def _junit(findings: Sequence[Finding], fail_on: Severity) -> str:
+    from xml.etree import ElementTree as ET
+
+    suite = ET.Element(
+        "testsuite",
+        name="datacard check",
+        tests=str(max(1, len(findings))),
+        failures=str(len(failing(findings, fail_on))),
+    )
+    if not findings:
+        ET.SubElement(suite, "testcase", classname="datacard", name="data matches card")
+    for f in findings:
+        case = ET.SubElement(suite, "testcase", classname=f"datacard.{f.code}", name=f.where or f.code)
+        if f.severity >= fail_on:
+            node = ET.SubElement(case, "failure", type=f.code, message=f.message)
+            node.text = json.dumps(f.to_dict(), indent=2, allow_nan=False)
+        else:
+            ET.SubElement(case, "system-out").text = f"{f.severity}: {f.message}"
+    return ET.tostring(ET.ElementTree(suite).getroot(), encoding="unicode", xml_declaration=True)
+
+
+@app.command()
+def check(
+    root: DirArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Also write a JUnit XML report to FILE.")
+    ] = None,
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="Lowest severity that fails: error or warning.")
+    ] = "error",
+    fast: Annotated[
+        bool, typer.Option("--fast", help="Sizes, hashes and schema only; no full scan.")
+    ] = False,
+    workers: WorkersOpt = None,
+    debug: DebugOpt = False,
+) -> int:
+    """Verify the data against its card: exit 0 when it matches, 1 when it does not."""
+    from datacard.workflow import check_card
+
+    threshold = Severity.parse(fail_on)
+    if threshold < Severity.WARNING:
+        raise UsageError(f"--fail-on {fail_on} is not allowed", hint="use error or warning")
+    with _progress("checking") as progress:
+        findings = check_card(root, fast=fast, workers=workers, progress=progress)
+    bad = failing(findings, threshold)
+    if junit is not None:
+        from datacard.fileio import atomic_write
+
+        atomic_write(junit, _junit(findings, threshold))
+    if as_json:
+        payload = {"ok": not bad, "findings": [f.to_dict() for f in findings]}
+        out.print(json.dumps(payload, indent=2, allow_nan=False), markup=False)
+    elif findings:
+        for f in sorted(findings, key=lambda f: (-f.severity, f.code, f.where)):
+            out.print(f"{f.severity!s:<8} {f.code:<27} {f.where}: {f.message}", markup=False)
+        verdict = f"{len(bad)} finding(s) at or above '{threshold}'" if bad else "ok (only notes)"
+        out.print(verdict)
+    else:
+        out.print("ok: the data matches its card")
+    return 1 if bad else 0
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+@app.command()
+def show(
+    root: DirArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the card as JSON.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Summarise the card in the terminal, or print it as machine-readable JSON."""
+    from datacard.workflow import card_json, open_card
+
+    card = open_card(root).card
+    data = card_json(card)
+    if as_json:
+        out.print(json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False), markup=False)
+        return
+    out.print(f"[bold]{card.name}[/bold] {card.version} — license: {card.license or 'not stated'}")
+    if card.summary:
+        out.print(card.summary, markup=False)
+    out.print(f"content hash {data['content_hash']}; splits from {data['splits_from']}")
+    for name, split in data["splits"].items():
+        table = Table(
+            "column", "type", "nulls", "distinct", "min", "max", "mean",
+            title=f"{name}: {split['rows']:,} rows, {split['duplicate_rows']:,} duplicate rows",
+        )
+        for col, s in split["columns"].items():
+            rows = s["count"] + s["nulls"]
+            nulls = f"{s['nulls'] / rows:.1%}" if rows else ""
+            table.add_row(
+                col, s["type"], nulls, _cell(s.get("distinct")), _cell(s.get("min")),
+                _cell(s.get("max")), _cell(s.get("mean")),
+            )
+        out.print(table)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the app, turn errors into one line and exit code 2."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        code = app(args=args, prog_name="datacard", standalone_mode=False)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        sys.exit(2)
+    except DatacardError as exc:
+        if debug:
+            raise
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(2)
+    except OSError as exc:
+        if debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(f"error: {where}{exc.strerror or exc} (check the path and its permissions)", markup=False)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,41 @@
+"""Run partition work here: in this process, or in a pool of worker processes.
+
+Executors decide only *where* :func:`datacard.profile.profile_partition` runs; they contain no
+statistics.
+
+>>> list(LocalExecutor(workers=1).map(abs, [-1, 2]))
+[1, 2]
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class LocalExecutor:
+    """Map a function over items with up to ``workers`` processes (1: in this process)."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        """Results as they complete (any order)."""
+        if self.workers == 1 or len(items) <= 1:
+            yield from (fn(item) for item in items)
+            return
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        workers = min(self.workers, len(items))
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = [pool.submit(fn, item) for item in items]
+            for future in as_completed(futures):
+                yield future.result()

@@ -1,0 +1,403 @@
+"""Find a dataset's data files and the split each one belongs to.
+
+:func:`discover` walks a folder (or takes a single file), recognises data files by suffix
+(:data:`~datacard.readers.base.FORMAT_SUFFIXES`, text formats also compressed), never follows a
+symlink out of the root, and infers splits from the usual layouts, in this order:
+
+- ``--split NAME=GLOB`` (the ``splits`` mapping), when given;
+- a Hugging Face ``save_to_disk`` folder (``dataset_dict.json`` / ``state.json``);
+- split folders: the first folder of a file's path named train, test, validation|valid|val|dev;
+- split words in file names: ``train-00000-of-00004.parquet``, ``imdb_test.csv``;
+- otherwise one split, ``train``.
+
+>>> detect_format("data/train.csv.gz")
+('csv', 'gzip')
+>>> split_from_name("train-00000-of-00004.parquet"), split_from_name("my_dev.jsonl")
+('train', 'validation')
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from datacard.errors import SourceError, UsageError
+from datacard.readers.base import COMPRESSION_SUFFIXES, FORMAT_SUFFIXES, DataFile
+
+__all__ = ["Layout", "detect_format", "discover", "split_from_name", "split_word"]
+
+#: Words that name a split, and the split they name.
+SPLIT_WORDS: dict[str, str] = {
+    "train": "train",
+    "test": "test",
+    "validation": "validation",
+    "valid": "validation",
+    "val": "validation",
+    "dev": "validation",
+}
+#: Formats that may carry a compression suffix (``.csv.gz``).
+TEXT_FORMATS = frozenset({"csv", "tsv", "jsonl"})
+#: Files that are never data, even with a data suffix.
+IGNORED_NAMES = frozenset({"datacard.yaml", "datacard.yml"})
+
+_TOKENS = re.compile(r"[^0-9a-zA-Z]+")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The data files of a dataset, each with its split.
+
+    ``splits_from`` says how splits were found: ``"folders"``, ``"file names"``, ``"--split"``,
+    ``"hf save_to_disk"``, ``"default"`` or ``"single file"``. ``skipped`` lists
+    ``(rel path, reason)`` for files left out with a warning.
+    """
+
+    root: str
+    files: tuple[DataFile, ...]
+    splits_from: str
+    skipped: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def splits(self) -> tuple[str, ...]:
+        """Split names, sorted."""
+        return tuple(sorted({f.split for f in self.files}))
+
+    def files_of(self, split: str) -> tuple[DataFile, ...]:
+        """The files of one split."""
+        return tuple(f for f in self.files if f.split == split)
+
+
+def supported_suffixes() -> str:
+    """The suffixes we read, for hints."""
+    text = sorted(FORMAT_SUFFIXES)
+    comp = sorted(COMPRESSION_SUFFIXES)
+    return f"{' '.join(text)} (csv/tsv/jsonl also with {' '.join(comp)})"
+
+
+def detect_format(name: str) -> tuple[str, str | None] | None:
+    """``(format, compression)`` of a file name, or None if it is not a data file we know.
+
+    >>> detect_format("x.PARQUET"), detect_format("x.tsv.zst"), detect_format("x.parquet.gz")
+    (('parquet', None), ('tsv', 'zstd'), None)
+    """
+    lower = name.lower()
+    compression = None
+    for suffix, comp in COMPRESSION_SUFFIXES.items():
+        if lower.endswith(suffix):
+            lower, compression = lower[: -len(suffix)], comp
+            break
+    for suffix, fmt in FORMAT_SUFFIXES.items():
+        if lower.endswith(suffix) and len(lower) > len(suffix):
+            if compression and fmt not in TEXT_FORMATS:
+                return None
+            return fmt, compression
+    return None
+
+
+def _stem(name: str) -> str:
+    lower = name.lower()
+    for suffix in COMPRESSION_SUFFIXES:
+        if lower.endswith(suffix):
+            name, lower = name[: -len(suffix)], lower[: -len(suffix)]
+            break
+    for suffix in FORMAT_SUFFIXES:
+        if lower.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def split_word(word: str) -> str | None:
+    """The split a whole word names (case-insensitive), else None.
+
+    >>> split_word("Valid"), split_word("training")
+    ('validation', None)
+    """
+    return SPLIT_WORDS.get(word.lower())
+
+
+def split_from_name(name: str) -> str | None:
+    """The split named by a word of a file's stem; None if no word or two different splits do.
+
+    >>> split_from_name("train_test_split.csv") is None, split_from_name("mytrain.csv") is None
+    (True, True)
+    """
+    found = {s for w in _TOKENS.split(_stem(name)) if (s := split_word(w))}
+    return found.pop() if len(found) == 1 else None
+
+
+def _split_from_folders(rel: str) -> str | None:
+    for part in rel.split("/")[:-1]:
+        if split := split_word(part):
+            return split
+    return None
+
+
+# -- walking ---------------------------------------------------------------------------------
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+@dataclass
+class _Walk:
+    """Data files found under a root (rel POSIX path -> absolute path), plus skip reasons."""
+
+    root: Path  # absolute, as given
+    real_root: Path  # resolved
+    found: dict[str, str] = field(default_factory=dict)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seen_files: dict[Path, str] = field(default_factory=dict)
+    seen_dirs: dict[Path, str] = field(default_factory=dict)
+
+    def run(self) -> None:
+        links: list[tuple[str, Path]] = []
+        self.seen_dirs[self.real_root] = "."
+        self._walk_dir(self.root, "", links)
+        # Symlinks last, so a real file wins over a link to it.
+        while links:
+            rel, path = links.pop(0)
+            self._follow(rel, path, links)
+
+    def _walk_dir(self, folder: Path, prefix: str, links: list[tuple[str, Path]]) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            self.skipped.append((prefix.rstrip("/") or ".", f"cannot list folder: {exc.strerror}"))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel = prefix + entry.name
+            path = Path(entry.path)
+            if entry.is_symlink():
+                links.append((rel, path))
+            elif entry.is_dir(follow_symlinks=False):
+                self.seen_dirs[path.resolve()] = rel
+                self._walk_dir(path, rel + "/", links)
+            else:
+                self._add_file(rel, path, path.resolve())
+
+    def _follow(self, rel: str, path: Path, links: list[tuple[str, Path]]) -> None:
+        target = path.resolve()
+        name_is_data = detect_format(path.name) is not None
+        if not _inside(target, self.real_root):
+            if name_is_data or target.is_dir():
+                self.skipped.append((rel, f"symlink points outside the dataset root ({target})"))
+            return
+        if target.is_dir():
+            if target in self.seen_dirs:
+                self.skipped.append(
+                    (rel, f"symlink to a folder already read ({self.seen_dirs[target]})")
+                )
+                return
+            self.seen_dirs[target] = rel
+            self._walk_dir(path, rel + "/", links)
+        elif not target.exists():
+            if name_is_data:
+                self.skipped.append((rel, "broken symlink (its target does not exist)"))
+        else:
+            self._add_file(rel, path, target)
+
+    def _add_file(self, rel: str, path: Path, real: Path) -> None:
+        if path.name in IGNORED_NAMES:
+            return
+        fmt = detect_format(path.name)
+        if fmt is None:
+            low = path.name.lower()
+            if any(low.endswith(c) for c in COMPRESSION_SUFFIXES) and detect_format(
+                path.name[: -len(path.suffix)]
+            ):
+                self.skipped.append(
+                    (rel, "compressed Parquet/Arrow is not supported; decompress it")
+                )
+            return
+        if real in self.seen_files:
+            self.skipped.append((rel, f"same file as {self.seen_files[real]}"))
+            return
+        self.seen_files[real] = rel
+        self.found[rel] = str(path)
+
+
+# -- splits -----------------------------------------------------------------------------------
+
+
+def _data_file(root: Path, rel: str, split: str) -> DataFile:
+    found = detect_format(rel.rsplit("/", 1)[-1])
+    assert found is not None  # only data files reach here
+    fmt, compression = found
+    return DataFile(path=str(root / rel), rel=rel, split=split, format=fmt, compression=compression)
+
+
+def _match(rel: str, pattern: str) -> bool:
+    pattern = pattern.removeprefix("./")
+    folder = pattern.rstrip("/")
+    return fnmatchcase(rel, pattern) or rel.startswith(folder + "/")
+
+
+def _by_globs(
+    rels: Iterable[str], splits: Mapping[str, Sequence[str]]
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    assigned: dict[str, str] = {}
+    for split, globs in splits.items():
+        if not split or not globs:
+            raise UsageError(
+                f"--split '{split}' needs a name and a glob", hint="use --split NAME=GLOB"
+            )
+        if isinstance(globs, str):
+            globs = [globs]
+        matched = False
+        for rel in rels:
+            if any(_match(rel, g) for g in globs):
+                matched = True
+                if assigned.get(rel, split) != split:
+                    raise UsageError(
+                        f"'{rel}' matches both --split {assigned[rel]} and --split {split}",
+                        hint="make the globs of different splits disjoint",
+                    )
+                assigned[rel] = split
+        if not matched:
+            raise UsageError(
+                f"--split {split}={','.join(globs)} matches no data file",
+                hint="globs are relative to the dataset root, e.g. --split test='data/test-*'",
+            )
+    unmatched = [(rel, "matched by no --split glob") for rel in rels if rel not in assigned]
+    return assigned, unmatched
+
+
+def _infer(rels: Sequence[str]) -> tuple[dict[str, str], str, list[tuple[str, str]]]:
+    by_folder = {rel: s for rel in rels if (s := _split_from_folders(rel))}
+    by_name = {rel: s for rel in rels if (s := split_from_name(rel.rsplit("/", 1)[-1]))}
+    if not by_folder and not by_name:
+        return dict.fromkeys(rels, "train"), "default", []
+    assigned = {**by_name, **by_folder}
+    how = "folders" if by_folder else "file names"
+    orphans = [
+        (rel, "no split in its folder or file name; pass --split NAME=GLOB to include it")
+        for rel in rels
+        if rel not in assigned
+    ]
+    return assigned, how, orphans
+
+
+def _hf_files(root: Path) -> dict[str, str] | None:
+    """rel -> split for a Hugging Face ``save_to_disk`` folder, else None."""
+    index = root / "dataset_dict.json"
+    if index.is_file():
+        try:
+            names = json.loads(index.read_text(encoding="utf-8"))["splits"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SourceError(
+                f"cannot read the split list: {exc}",
+                where="dataset_dict.json",
+                hint="re-save the dataset with DatasetDict.save_to_disk()",
+            ) from exc
+        out: dict[str, str] = {}
+        for name in names:
+            for rel in _hf_shards(root / str(name)):
+                out[f"{name}/{rel}"] = str(name)
+        return out
+    if (root / "state.json").is_file():
+        shards = _hf_shards(root)
+        if shards:
+            state = _read_state(root)
+            split = state.get("_split") or "train"
+            return dict.fromkeys(shards, str(split))
+    return None
+
+
+def _read_state(folder: Path) -> dict[str, object]:
+    try:
+        state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SourceError(
+            f"cannot read state.json: {exc}",
+            where=str(folder / "state.json"),
+            hint="re-save the dataset with save_to_disk()",
+        ) from exc
+    return state if isinstance(state, dict) else {}
+
+
+def _hf_shards(folder: Path) -> list[str]:
+    if not (folder / "state.json").is_file():
+        return sorted(p.name for p in folder.glob("data-*.arrow"))
+    listed = _read_state(folder).get("_data_files")
+    if isinstance(listed, list):
+        names = [str(d["filename"]) for d in listed if isinstance(d, dict) and "filename" in d]
+        if names:
+            return names
+    return sorted(p.name for p in folder.glob("data-*.arrow"))
+
+
+# -- the entry point --------------------------------------------------------------------------
+
+
+def discover(
+    root: str | os.PathLike[str], splits: Mapping[str, Sequence[str]] | None = None
+) -> Layout:
+    """The data files under ``root`` (a folder or one file) and the split of each.
+
+    ``splits`` maps a split name to globs relative to the root (``--split NAME=GLOB``).
+    Raises :class:`SourceError` if there is no data, :class:`UsageError` for bad globs.
+    """
+    given = Path(root).absolute()
+    if not given.exists():
+        raise SourceError(
+            "no such file or folder", where=str(root), hint="check the path of the dataset"
+        )
+    if given.is_file():
+        return _single_file(given, splits)
+    walk = _Walk(root=given, real_root=given.resolve())
+    walk.run()
+    skipped = list(walk.skipped)
+    rels = sorted(walk.found)
+    if splits:
+        assigned, unmatched = _by_globs(rels, splits)
+        skipped += unmatched
+        how = "--split"
+    elif (hf := _hf_files(given)) is not None:
+        assigned, how = hf, "hf save_to_disk"
+        missing = [rel for rel in assigned if rel not in walk.found]
+        if missing:
+            raise SourceError(
+                "a shard listed in state.json is missing",
+                where=missing[0],
+                hint="re-save the dataset with save_to_disk()",
+            )
+    else:
+        assigned, how, orphans = _infer(rels)
+        skipped += orphans
+    if not assigned:
+        raise SourceError(
+            "no data files found",
+            where=str(root),
+            hint=f"datacard reads {supported_suffixes()}",
+        )
+    files = sorted(
+        (_data_file(given, rel, split) for rel, split in assigned.items()),
+        key=lambda f: (f.split, f.rel),
+    )
+    return Layout(
+        root=str(given), files=tuple(files), splits_from=how, skipped=tuple(sorted(skipped))
+    )
+
+
+def _single_file(path: Path, splits: Mapping[str, Sequence[str]] | None) -> Layout:
+    if detect_format(path.name) is None:
+        raise SourceError(
+            "not a data file datacard can read",
+            where=str(path),
+            hint=f"datacard reads {supported_suffixes()}",
+        )
+    split, how = "train", "single file"
+    if splits:
+        assigned, _ = _by_globs([path.name], splits)
+        split, how = assigned[path.name], "--split"
+    return Layout(
+        root=str(path.parent), files=(_data_file(path.parent, path.name, split),), splits_from=how
+    )

@@ -1,0 +1,382 @@
+"""Profiles: what a dataset looks like, as a monoid of mergeable sketches.
+
+:func:`profile_partition` is pure and runs in any process; :meth:`Profile.merge` is associative
+and commutative with :meth:`Profile.empty` as its unit, so
+``profile(A ∪ B) == merge(profile(A), profile(B))``. :func:`profile` plans the partitions of a
+source, runs them on an executor and merges the results.
+
+>>> import pyarrow as pa
+>>> p = profile(pa.table({"x": [1, 2, 2]}))
+>>> p.splits["train"].rows, p.splits["train"].duplicate_rows()
+(3, 1)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from datacard import __version__
+from datacard.columns import (
+    ColumnAccumulator,
+    accumulator_for,
+    accumulator_from_dict,
+    merge_into,
+    type_name,
+)
+from datacard.digest import merkle_root, sha256_file
+from datacard.errors import SourceError
+from datacard.executors.local import LocalExecutor
+from datacard.hashing import U64, mix64, salt
+from datacard.measured import FileSummary, Measured, SplitSummary, TopValue
+from datacard.readers import reader_for
+from datacard.readers.base import DataFile, FileInfo, Partition
+
+#: Below this many bytes of data, profiling runs in this process (workers cost more than they save).
+PARALLEL_THRESHOLD = 16 << 20
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class SplitProfile:
+    """One split: rows per unit of work, row hashes (for duplicates) and column accumulators."""
+
+    units: dict[str, int] = field(default_factory=dict)
+    unit_files: dict[str, str] = field(default_factory=dict)
+    row_hashes: dict[str, U64] = field(default_factory=dict)
+    columns: dict[str, ColumnAccumulator] = field(default_factory=dict)
+    duplicates: int | None = None  # known without row hashes when loaded from a sidecar
+
+    @property
+    def rows(self) -> int:
+        return sum(self.units.values())
+
+    def merge(self, other: SplitProfile) -> None:
+        """Fold in other rows (other units) and/or other columns of the same units."""
+        for unit, rows in other.units.items():
+            if unit in self.units and self.units[unit] != rows:
+                raise ValueError(f"unit {unit} has {self.units[unit]} rows here, {rows} there")
+            self.units[unit] = rows
+        self.unit_files.update(other.unit_files)
+        for unit, hashes in other.row_hashes.items():
+            mine = self.row_hashes.get(unit)
+            self.row_hashes[unit] = hashes.copy() if mine is None else mine + hashes
+        for name, acc in other.columns.items():
+            mine_acc = self.columns.get(name)
+            self.columns[name] = acc if mine_acc is None else merge_into(mine_acc, acc)
+        if other.duplicates is not None:
+            self.duplicates = (self.duplicates or 0) + other.duplicates
+
+    def duplicate_rows(self) -> int:
+        """Rows equal to an earlier row of the split (by 64-bit row hash)."""
+        if not self.row_hashes:
+            return self.duplicates or 0
+        ordered = np.sort(np.concatenate(list(self.row_hashes.values())))
+        return int(np.count_nonzero(ordered[1:] == ordered[:-1]))
+
+
+@dataclass
+class Profile:
+    """A dataset's profile: splits, plus facts about its files (bytes, sha256)."""
+
+    splits: dict[str, SplitProfile] = field(default_factory=dict)
+    files: dict[str, DataFile] = field(default_factory=dict)
+    file_facts: dict[str, tuple[int, str]] = field(default_factory=dict)  # rel -> (bytes, sha256)
+    column_order: dict[str, list[str]] = field(default_factory=dict)
+    splits_from: str = "default"
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls) -> Profile:
+        return cls()
+
+    def split(self, name: str) -> SplitProfile:
+        return self.splits.setdefault(name, SplitProfile())
+
+    def merge(self, other: Profile) -> Profile:
+        """Merge ``other`` into this profile (in place) and return it."""
+        for name, sp in other.splits.items():
+            self.split(name).merge(sp)
+        self.files.update(other.files)
+        self.file_facts.update(other.file_facts)
+        for name, order in other.column_order.items():
+            self.column_order.setdefault(name, order)
+        self.notes.extend(n for n in other.notes if n not in self.notes)
+        return self
+
+    def file_rows(self) -> dict[str, int]:
+        rows: dict[str, int] = {}
+        for sp in self.splits.values():
+            for unit, count in sp.units.items():
+                rel = sp.unit_files[unit]
+                rows[rel] = rows.get(rel, 0) + count
+        return rows
+
+    def content_hash(self) -> str:
+        return merkle_root((rel, facts[1]) for rel, facts in self.file_facts.items())
+
+    def measured(self, label: str | None = None, sidecar: str | None = None) -> Measured:
+        """The card's machine-owned part, summarised from the sketches."""
+        rows = self.file_rows()
+        files = [
+            FileSummary(
+                path=rel,
+                split=self.files[rel].split,
+                format=self.files[rel].format,
+                bytes=size,
+                sha256=digest,
+                rows=rows.get(rel),
+            )
+            for rel, (size, digest) in sorted(self.file_facts.items())
+        ]
+        splits = {}
+        for name in sorted(self.splits, key=_split_sort_key):
+            sp = self.splits[name]
+            order = self.column_order.get(name) or list(sp.columns)
+            order += [c for c in sp.columns if c not in order]
+            columns = {c: sp.columns[c].summary() for c in order if c in sp.columns}
+            balance = None
+            if label is not None and label in columns:
+                balance = [TopValue(value=t.value, count=t.count) for t in _balance(sp, label)]
+            splits[name] = SplitSummary(
+                rows=sp.rows,
+                duplicate_rows=sp.duplicate_rows(),
+                columns=columns,
+                label_balance=balance,
+            )
+        return Measured(
+            generated_by=f"datacard {__version__}",
+            content_hash=self.content_hash(),
+            splits_from=self.splits_from,
+            label=label,
+            profile=sidecar,
+            files=files,
+            splits=splits,
+            notes=list(self.notes),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialised sketches (for the sidecar); row hashes are reduced to duplicate counts."""
+        return {
+            "format": "datacard-profile/1",
+            "splits": {
+                name: {
+                    "units": sp.units,
+                    "unit_files": sp.unit_files,
+                    "duplicate_rows": sp.duplicate_rows(),
+                    "columns": {c: acc.to_dict() for c, acc in sp.columns.items()},
+                }
+                for name, sp in self.splits.items()
+            },
+            "column_order": self.column_order,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Profile:
+        out = cls()
+        for name, sp in data["splits"].items():
+            out.splits[name] = SplitProfile(
+                units={k: int(v) for k, v in sp["units"].items()},
+                unit_files=dict(sp["unit_files"]),
+                columns={c: accumulator_from_dict(d) for c, d in sp["columns"].items()},
+                duplicates=int(sp["duplicate_rows"]),
+            )
+        out.column_order = {k: list(v) for k, v in data.get("column_order", {}).items()}
+        return out
+
+
+def _balance(sp: SplitProfile, label: str) -> list[TopValue]:
+    summary = sp.columns[label].summary()
+    if summary.top is not None:
+        return summary.top
+    return []
+
+
+def _split_sort_key(name: str) -> tuple[int, str]:
+    order = {"train": 0, "validation": 1, "test": 2}
+    return (order.get(name, 3), name)
+
+
+def _conform(batch: pa.RecordBatch, schema: pa.Schema | None) -> pa.RecordBatch:
+    """Cast columns whose value type differs from the split's unified schema."""
+    if schema is None:
+        return batch
+    arrays = []
+    changed = False
+    for name, column in zip(batch.schema.names, batch.columns):
+        target = schema.field(name).type if name in schema.names else column.type
+        if type_name(column.type) != type_name(target) and not pa.types.is_dictionary(target):
+            column = column.cast(target)
+            changed = True
+        arrays.append(column)
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names) if changed else batch
+
+
+def profile_partition(partition: Partition, schema: pa.Schema | None = None) -> Profile:
+    """Profile one partition (pure: reads its rows, returns sketches; no shared state)."""
+    out = Profile()
+    sp = out.split(partition.file.split)
+    hashes: list[U64] = []
+    rows = 0
+    for raw in partition.batches():
+        batch = _conform(raw, schema)
+        row_hash = np.zeros(batch.num_rows, np.uint64)
+        for name, column in zip(batch.schema.names, batch.columns):
+            acc = sp.columns.get(name)
+            if acc is None:
+                acc = sp.columns[name] = accumulator_for(column.type)
+            elif acc.kind == "null" and not pa.types.is_null(column.type):
+                fresh = accumulator_for(column.type)
+                acc = sp.columns[name] = merge_into(acc, fresh)
+            row_hash += mix64(acc.update(column) ^ salt(name))
+        hashes.append(row_hash)
+        rows += batch.num_rows
+    if schema is not None:
+        for f in schema:
+            wanted = partition.columns is None or f.name in partition.columns
+            if wanted and f.name not in sp.columns:
+                sp.columns[f.name] = accumulator_for(f.type)
+    sp.units[partition.unit] = rows
+    sp.unit_files[partition.unit] = partition.file.rel
+    sp.row_hashes[partition.unit] = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
+    out.files[partition.file.rel] = partition.file
+    return out
+
+
+@dataclass(frozen=True)
+class _Task:
+    partition: Partition
+    schema: pa.Schema | None
+
+
+def _run(task: _Task) -> Profile:
+    return profile_partition(task.partition, task.schema)
+
+
+def unify(split: str, infos: Sequence[tuple[DataFile, FileInfo]]) -> pa.Schema:
+    """One schema for a split's files (ints widen to floats, nulls take any type)."""
+    schemas = [info.schema for _, info in infos]
+    try:
+        return pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        first = infos[0]
+        for file, info in infos[1:]:
+            for f in info.schema:
+                if f.name in first[1].schema.names:
+                    other = first[1].schema.field(f.name).type
+                    if type_name(other) != type_name(f.type):
+                        raise SourceError(
+                            f"column '{f.name}' is {type_name(other)} in {first[0].rel} "
+                            f"but {type_name(f.type)} in {file.rel}",
+                            where=f"split {split}",
+                            hint="make the files of one split agree on column types",
+                        ) from exc
+        raise SourceError(f"the files of split '{split}' have incompatible schemas") from exc
+
+
+def plan(files: Sequence[DataFile], infos: Mapping[str, FileInfo], workers: int) -> list[_Task]:
+    """Partitions of every file, split further by columns when there are fewer than workers."""
+    by_split: dict[str, list[tuple[DataFile, FileInfo]]] = {}
+    for f in files:
+        by_split.setdefault(f.split, []).append((f, infos[f.rel]))
+    schemas = {split: unify(split, items) for split, items in by_split.items()}
+    parts = [p for f in files for p in reader_for(f.format).partitions(f)]
+    tasks = [_Task(p, schemas[p.file.split]) for p in parts]
+    if workers < 2 or len(parts) >= 2 * workers:
+        return tasks
+    split_tasks = []
+    for task in tasks:
+        names = task.schema.names if task.schema is not None else []
+        columnar = task.partition.file.format in {"parquet", "arrow", "memory"}
+        if not columnar or len(names) < 2:
+            split_tasks.append(task)
+            continue
+        groups = [tuple(names[i::workers]) for i in range(workers)]
+        for group in groups:
+            p = task.partition
+            split_tasks.append(
+                _Task(
+                    Partition(
+                        p.file, p.unit, p.row_groups, group, p.row_offset, p.byte_range, p.table
+                    ),
+                    task.schema,
+                )
+            )
+    return split_tasks
+
+
+def _hash_files(files: Sequence[DataFile], pool: ThreadPoolExecutor) -> dict[str, Future[str]]:
+    return {f.rel: pool.submit(sha256_file, f.path) for f in files if f.path}
+
+
+def profile(
+    source: Any,
+    *,
+    splits: Mapping[str, Sequence[str]] | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Profile:
+    """Profile a folder, a file, or an in-memory table (pandas, polars, pyarrow, HF datasets).
+
+    ``splits`` maps split names to globs (relative to the folder); ``workers`` caps processes.
+    """
+    if isinstance(source, str | os.PathLike):
+        from datacard.layout import discover
+
+        layout = discover(Path(source), splits)
+        files = list(layout.files)
+        splits_from = layout.splits_from
+        notes = [f"skipped {rel}: {reason}" for rel, reason in layout.skipped]
+    else:
+        from datacard.readers.memory import from_object
+
+        return _profile_memory(from_object(source), progress)
+    infos = {}
+    for f in files:
+        info = reader_for(f.format).inspect(f)
+        infos[f.rel] = info
+        notes.extend(info.warnings)
+    total_bytes = sum(Path(f.path).stat().st_size for f in files)
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if total_bytes < PARALLEL_THRESHOLD:
+        workers = 1
+    tasks = plan(files, infos, workers)
+    result = Profile(splits_from=splits_from, notes=notes)
+    with ThreadPoolExecutor(1) as hasher:
+        digests = _hash_files(files, hasher)
+        done = 0
+        for partial in LocalExecutor(workers).map(_run, tasks):
+            result.merge(partial)
+            done += 1
+            if progress:
+                progress(done, len(tasks))
+        for f in files:
+            result.file_facts[f.rel] = (Path(f.path).stat().st_size, digests[f.rel].result())
+            result.files[f.rel] = f
+    for split in result.splits:
+        schema = next((t.schema for t in tasks if t.partition.file.split == split), None)
+        if schema is not None:
+            result.column_order[split] = list(schema.names)
+    return result
+
+
+def _profile_memory(tables: Sequence[tuple[str, pa.Table]], progress: Progress | None) -> Profile:
+    from datacard.readers.memory import memory_partitions
+
+    result = Profile(splits_from="in-memory object")
+    parts = [p for split, table in tables for p in memory_partitions(split, table)]
+    for i, part in enumerate(parts, 1):
+        result.merge(profile_partition(part))
+        if progress:
+            progress(i, len(parts))
+    for split, table in tables:
+        result.column_order[split] = list(table.schema.names)
+    return result

@@ -1,0 +1,263 @@
+"""CSV and TSV files (optionally .gz/.bz2/.zst): pyarrow's streaming reader, one partition per file.
+
+The happy path is all pyarrow. Only when pyarrow reports a problem (or a cell holds a line break,
+the mark of a quote that swallowed later rows) do we re-scan the text with Python's ``csv``
+module to name the line, and the column, at fault.
+
+>>> sorted(CsvReader.formats)
+['csv', 'tsv']
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator, Sequence
+from typing import ClassVar
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from datacard.errors import SourceError
+from datacard.readers.base import (
+    DataFile,
+    FileInfo,
+    Partition,
+    check_file,
+    columns_to_read,
+    finish_batch,
+    pyarrow_message,
+    rename_warnings,
+    unique_names,
+    where,
+)
+
+#: Bytes per block read (and type-inferred) at a time; ~50-100k rows of a typical table.
+BLOCK_SIZE = 8 << 20
+#: Text read as null. Unlike pyarrow's default, "NaN"/"nan" stay NaN in float columns.
+NULL_VALUES = ["", "NULL", "null", "NA", "N/A", "n/a", "#N/A", "#NA", "<NA>"]
+
+_ERRORS = (pa.ArrowException, OSError, ValueError)
+_CONVERSION = re.compile(r"column #(\d+): CSV conversion error to (\S+): invalid value '(.*)'$")
+
+
+def _delimiter(file: DataFile) -> str:
+    return "\t" if file.format == "tsv" else ","
+
+
+def _open(file: DataFile, include: Sequence[str] | None = None) -> pacsv.CSVStreamingReader:
+    stream = pa.input_stream(file.path, compression=file.compression)
+    try:
+        reader = pacsv.open_csv(
+            stream,
+            read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
+            parse_options=pacsv.ParseOptions(delimiter=_delimiter(file), newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                null_values=NULL_VALUES,
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+                include_columns=list(include) if include is not None else None,
+            ),
+        )
+        _ = reader.schema.names  # a header that is not UTF-8 fails here
+    except _ERRORS as exc:
+        stream.close()
+        raise diagnose(file, exc) from exc
+    return reader
+
+
+class CsvReader:
+    """Reads ``.csv`` and ``.tsv`` files, compressed or not."""
+
+    name: ClassVar[str] = "csv"
+    formats: ClassVar[frozenset[str]] = frozenset({"csv", "tsv"})
+
+    def inspect(self, file: DataFile) -> FileInfo:
+        """Schema inferred from the first block (duplicate names renamed); rows unknown."""
+        check_file(file)
+        reader = _open(file)
+        try:
+            schema = reader.schema
+            _check_text(file, schema)
+        finally:
+            reader.close()
+        names = schema.names
+        unique = unique_names(names)
+        renamed = pa.schema([f.with_name(n) for f, n in zip(schema, unique, strict=True)])
+        return FileInfo(schema=renamed, rows=None, warnings=rename_warnings(file, names, unique))
+
+    def partitions(self, file: DataFile) -> Sequence[Partition]:
+        """One partition per file (text cannot be split safely without parsing it)."""
+        return [Partition(file=file, unit=file.rel)]
+
+    def batches(self, partition: Partition) -> Iterator[pa.RecordBatch]:
+        """Record batches of the file, renamed and restricted to the partition's columns."""
+        file = partition.file
+        check_file(file)
+        reader = _open(file)
+        read = columns_to_read(file, reader.schema.names, partition.columns)
+        rename = None if read is not None else unique_names(reader.schema.names)
+        if read is not None:
+            reader.close()
+            reader = _open(file, read)
+        verified = False
+        try:
+            _check_text(file, reader.schema)
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                except _ERRORS as exc:
+                    raise diagnose(file, exc) from exc
+                if not verified and _has_line_break(batch):
+                    if (problem := scan(file)) is not None:
+                        raise problem
+                    verified = True
+                yield finish_batch(batch, rename, partition.columns)
+        finally:
+            reader.close()
+
+
+def _check_text(file: DataFile, schema: pa.Schema) -> None:
+    """pyarrow types a column holding invalid UTF-8 as binary: name the line instead."""
+    binary = [f.name for f in schema if pa.types.is_binary(f.type)]
+    if binary:
+        raise scan(file) or SourceError(
+            f"column '{binary[0]}' is not valid UTF-8 text",
+            where=where(file),
+            hint="re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+        )
+
+
+def _has_line_break(batch: pa.RecordBatch) -> bool:
+    for column in batch.columns:
+        is_text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+        if is_text and pc.any(pc.match_substring(column, "\n")).as_py():
+            return True
+    return False
+
+
+# -- diagnosis (only after pyarrow reported a problem) -------------------------------------------
+
+
+class _BadText(Exception):
+    def __init__(self, line: int, raw: bytes, pos: int) -> None:
+        super().__init__(line)
+        self.line, self.raw, self.pos = line, raw, pos
+
+
+def _raw_lines(file: DataFile) -> Iterator[bytes]:
+    with pa.input_stream(file.path, compression=file.compression) as stream:
+        rest = b""
+        while chunk := stream.read(1 << 20):
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                yield line + b"\n"
+        if rest:
+            yield rest
+
+
+def _decoded(file: DataFile) -> Iterator[str]:
+    for n, raw in enumerate(_raw_lines(file), 1):
+        try:
+            yield raw.decode("utf-8-sig" if n == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise _BadText(n, raw, exc.start) from exc
+
+
+def diagnose(file: DataFile, exc: BaseException) -> SourceError:
+    """A SourceError naming the line (and column) behind a pyarrow CSV error."""
+    if "Empty CSV file" in str(exc):
+        return SourceError(
+            "the file has no header and no rows",
+            where=where(file),
+            hint="remove it, or write the header line",
+        )
+    conversion = None
+    if match := _CONVERSION.search(str(exc)):
+        conversion = (int(match[1]), match[2], match[3])
+    found = scan(file, conversion)
+    if found is not None:
+        return found
+    return SourceError(
+        f"cannot read as {file.format.upper()}: {pyarrow_message(exc)}",
+        where=where(file),
+        hint="check the delimiter, quoting and encoding (UTF-8)",
+    )
+
+
+def scan(file: DataFile, conversion: tuple[int, str, str] | None = None) -> SourceError | None:
+    """Re-read ``file`` with Python's csv module; the first problem found, or None.
+
+    ``conversion`` is ``(column index, type, value)`` from a pyarrow conversion error.
+    """
+    delimiter = _delimiter(file)
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    reader = csv.reader(_decoded(file), delimiter=delimiter, strict=True)
+    header: list[str] = []
+    end = 0  # last line of the previous record
+    row = -1
+    try:
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            if row < 0:
+                header, row = record, 0
+                continue
+            if not record:
+                continue
+            if len(record) != len(header):
+                return SourceError(
+                    f"row has {len(record)} fields, expected {len(header)}",
+                    where=where(file, start),
+                    hint="fix the row, or check the delimiter",
+                )
+            if conversion and record[conversion[0]] == conversion[2]:
+                index, type_, value = conversion
+                return SourceError(
+                    f"column '{header[index]}' holds {value!r} (row {row}) but its first rows "
+                    f"were read as {type_}",
+                    where=where(file, start),
+                    hint="make the column's values one type; types are inferred from the "
+                    "first rows",
+                )
+            row += 1
+    except csv.Error as exc:
+        start = end + 1
+        what = (
+            f"unterminated quote: the quote opened on line {start} is never closed"
+            if "end of data" in str(exc)
+            else f"bad quoting in the row starting on line {start}: {exc}"
+        )
+        return SourceError(
+            what,
+            where=where(file, start),
+            hint='close the quote, or double a quote inside a quoted field ("")',
+        )
+    except _BadText as bad:
+        return _not_utf8(file, bad, header, delimiter)
+    except _ERRORS as exc:
+        return SourceError(
+            f"cannot read the file: {pyarrow_message(exc)}",
+            where=where(file),
+            hint="is the compressed file complete?",
+        )
+    return None
+
+
+def _not_utf8(file: DataFile, bad: _BadText, header: list[str], delimiter: str) -> SourceError:
+    column = ""
+    fields = bad.raw.count(delimiter.encode()) + 1
+    if bad.line > 1 and fields == len(header):
+        index = bad.raw[: bad.pos].count(delimiter.encode())
+        column = f", column '{header[index]}'"
+    return SourceError(
+        f"byte 0x{bad.raw[bad.pos]:02X} is not valid UTF-8{column}",
+        where=where(file, bad.line),
+        hint="re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+    )
+
+
+__all__ = ["CsvReader", "diagnose", "scan"]

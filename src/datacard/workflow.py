@@ -1,0 +1,275 @@
+"""The card's life cycle: ``init``, ``update``, ``check`` and ``show`` as library calls.
+
+The CLI is a thin loop over these functions. Every write is atomic and happens only after all
+measuring succeeded, so a failure leaves the existing card byte-identical.
+
+>>> import tempfile, pathlib, pyarrow as pa, pyarrow.csv as csv
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> csv.write_csv(pa.table({"x": [1, 2]}), root / "train.csv")
+>>> init_card(root).card.measured.splits["train"].rows
+2
+>>> check_card(root)
+[]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from datacard.card import Card, new_card
+from datacard.checks.conformance import ConformanceCheck
+from datacard.columns import accumulator_for
+from datacard.datasheet import generated_answers
+from datacard.digest import sha256_file
+from datacard.errors import CardError, UsageError
+from datacard.fileio import atomic_write, card_lock
+from datacard.findings import Finding
+from datacard.license import detect_license
+from datacard.measured import ColumnSummary, FileSummary, Measured, SplitSummary
+from datacard.profile import Progress, profile
+from datacard.readers import reader_for
+from datacard.yamlio import LoadedCard, load_card, render_new_card, update_card_text
+
+CARD_NAME = "datacard.yaml"
+SIDECAR_DIR = ".datacard"
+
+
+@dataclass(frozen=True)
+class Written:
+    """A card just written, and what changed compared with the previous one."""
+
+    path: Path
+    card: Card
+    changes: tuple[str, ...] = ()
+
+
+def card_path(root: str | Path) -> Path:
+    """Where the card of a dataset folder (or single file) lives."""
+    root = Path(root)
+    return (root.parent if root.is_file() else root) / CARD_NAME
+
+
+def _require_root(root: str | Path) -> Path:
+    path = Path(root)
+    if not path.exists():
+        raise UsageError(f"{path} does not exist", hint="give the dataset's folder or file")
+    return path
+
+
+def _measure(
+    root: Path,
+    splits: Mapping[str, Sequence[str]] | None,
+    label: str | None,
+    workers: int | None,
+    progress: Progress | None,
+) -> tuple[Measured, bytes]:
+    """Profile the data; return the measured summary and the sidecar's bytes."""
+    result = profile(root, splits=splits or None, workers=workers, progress=progress)
+    if label is not None:
+        known = {c for sp in result.splits.values() for c in sp.columns}
+        if label not in known:
+            raise UsageError(
+                f"label column '{label}' is not in the data",
+                hint=f"columns: {', '.join(sorted(known)) or 'none'}",
+            )
+    sidecar = json.dumps(result.to_dict(), sort_keys=True, allow_nan=False).encode()
+    name = f"{SIDECAR_DIR}/profile-{hashlib.sha256(sidecar).hexdigest()[:16]}.json"
+    return result.measured(label=label, sidecar=name), sidecar
+
+
+def _write(path: Path, text: str, measured: Measured, sidecar: bytes) -> None:
+    """Write the sidecar, then the card; remove sidecars the card no longer references."""
+    folder = path.parent
+    assert measured.profile is not None
+    side_path = folder / measured.profile
+    side_path.parent.mkdir(exist_ok=True)
+    atomic_write(side_path, sidecar)
+    try:
+        atomic_write(path, text)
+    except OSError:
+        side_path.unlink(missing_ok=True)
+        raise
+    for old in side_path.parent.glob("profile-*.json"):
+        if old != side_path:
+            old.unlink(missing_ok=True)
+
+
+def init_card(
+    root: str | Path,
+    *,
+    splits: Mapping[str, Sequence[str]] | None = None,
+    label: str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    force: bool = False,
+    lock_timeout: float = 10.0,
+) -> Written:
+    """Measure ``root`` and write a new card (human part with prompts + measured part)."""
+    root = _require_root(root)
+    path = card_path(root)
+    if path.exists() and not force:
+        raise UsageError(
+            f"{path} already exists",
+            hint="run 'datacard update' to re-measure, or 'init --force' to start over",
+        )
+    with card_lock(path, lock_timeout):
+        measured, sidecar = _measure(root, splits, label, workers, progress)
+        name = (root if root.is_dir() else root.parent).resolve().name or "dataset"
+        folder = root if root.is_dir() else root.parent
+        card = new_card(
+            name,
+            detect_license(folder),
+            measured,
+            label=label,
+            splits={k: list(v) for k, v in (splits or {}).items()},
+        )
+        _write(path, render_new_card(card), measured, sidecar)
+    return Written(path, card)
+
+
+def open_card(root: str | Path) -> LoadedCard:
+    """Load the card of a dataset folder, with a clear error when there is none."""
+    path = card_path(_require_root(root))
+    if not path.exists():
+        raise CardError(
+            f"no {CARD_NAME} in {path.parent}", hint=f"create one with: datacard init {root}"
+        )
+    return load_card(path)
+
+
+def update_card(
+    root: str | Path,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    lock_timeout: float = 10.0,
+) -> Written:
+    """Re-measure ``root`` and rewrite only the card's machine-owned content."""
+    root = _require_root(root)
+    path = card_path(root)
+    with card_lock(path, lock_timeout):
+        loaded = open_card(root)
+        policy = loaded.card.policy
+        measured, sidecar = _measure(root, policy.splits, policy.label, workers, progress)
+        old = loaded.card.measured
+        text = update_card_text(
+            loaded.text, measured, generated_answers(measured), where=str(path)
+        )
+        _write(path, text, measured, sidecar)
+    return Written(path, load_card(path).card, tuple(describe_changes(old, measured)))
+
+
+def describe_changes(old: Measured | None, new: Measured) -> list[str]:
+    """Plain-language changes between two measurements (rows, columns, files)."""
+    if old is None:
+        return ["measured for the first time"]
+    out: list[str] = []
+    before = {f.path: f for f in old.files}
+    after = {f.path: f for f in new.files}
+    out += [f"file added: {p}" for p in sorted(after.keys() - before.keys())]
+    out += [f"file removed: {p}" for p in sorted(before.keys() - after.keys())]
+    out += [
+        f"file changed: {p}"
+        for p in sorted(before.keys() & after.keys())
+        if before[p].sha256 != after[p].sha256
+    ]
+    for name in sorted(old.splits.keys() | new.splits.keys()):
+        a, b = old.splits.get(name), new.splits.get(name)
+        if a is None or b is None:
+            out.append(f"split {'added' if a is None else 'removed'}: {name}")
+            continue
+        if a.rows != b.rows:
+            out.append(f"{name}: rows {a.rows:,} -> {b.rows:,} ({b.rows - a.rows:+,})")
+        out += [f"{name}: column added: {c}" for c in b.columns if c not in a.columns]
+        out += [f"{name}: column removed: {c}" for c in a.columns if c not in b.columns]
+        out += [
+            f"{name}: column retyped: {c} {a.columns[c].type} -> {b.columns[c].type}"
+            for c in a.columns
+            if c in b.columns and a.columns[c].type != b.columns[c].type
+        ]
+    return out
+
+
+def _fast_measure(root: Path, splits: Mapping[str, Sequence[str]] | None) -> Measured:
+    """Files (bytes, sha256) and schemas only: no full scan."""
+    from datacard.layout import discover
+
+    layout = discover(root, splits or None)
+    with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
+        digests = {f.rel: pool.submit(sha256_file, f.path) for f in layout.files}
+        infos = {f.rel: reader_for(f.format).inspect(f) for f in layout.files}
+        files = [
+            FileSummary(
+                path=f.rel,
+                split=f.split,
+                format=f.format,
+                bytes=Path(f.path).stat().st_size,
+                sha256=digests[f.rel].result(),
+                rows=infos[f.rel].rows,
+            )
+            for f in layout.files
+        ]
+    split_columns: dict[str, dict[str, ColumnSummary]] = {}
+    for f in layout.files:
+        columns = split_columns.setdefault(f.split, {})
+        for field in infos[f.rel].schema:
+            acc = accumulator_for(field.type)
+            columns.setdefault(field.name, ColumnSummary(type=acc.type, kind=acc.kind, count=0, nulls=0))
+    return Measured(
+        generated_by="datacard check --fast",
+        content_hash="",
+        splits_from=layout.splits_from,
+        files=files,
+        splits={
+            s: SplitSummary(rows=0, duplicate_rows=0, columns=cols)
+            for s, cols in split_columns.items()
+        },
+    )
+
+
+def check_card(
+    root: str | Path,
+    *,
+    fast: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> list[Finding]:
+    """Findings where the data no longer matches its card (empty: all is well)."""
+    root = _require_root(root)
+    reference = open_card(root).card
+    policy = reference.policy
+    if fast:
+        current = _fast_measure(root, policy.splits)
+    else:
+        current, _ = _measure(root, policy.splits, None, workers, progress)
+    now = Card(name=reference.name, measured=current)
+    return list(ConformanceCheck(fast=fast).run(now, reference))
+
+
+def card_json(card: Card) -> dict[str, Any]:
+    """The documented, stable JSON shape of ``show --json`` (see docs/card-format.md)."""
+    measured = card.measured
+    out: dict[str, Any] = {
+        "name": card.name,
+        "version": card.version,
+        "license": card.license,
+        "summary": card.summary,
+        "content_hash": measured.content_hash if measured else None,
+        "splits_from": measured.splits_from if measured else None,
+        "label": measured.label if measured else None,
+        "files": [f.model_dump() for f in measured.files] if measured else [],
+        "splits": {
+            name: split.model_dump(exclude_none=True) for name, split in measured.splits.items()
+        }
+        if measured
+        else {},
+        "notes": list(measured.notes) if measured else [],
+    }
+    return out
