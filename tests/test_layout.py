@@ -117,7 +117,7 @@ def test_single_file_root(tmp_path: Path) -> None:
 
 def test_single_file_that_is_not_data(tmp_path: Path) -> None:
     touch(tmp_path, "notes.txt")
-    with pytest.raises(SourceError, match="notes.txt"):
+    with pytest.raises(SourceError, match=r"notes\.txt"):
         discover(tmp_path / "notes.txt")
 
 
@@ -142,7 +142,7 @@ def test_split_globs_overlapping_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_split_glob_matching_nothing_is_a_usage_error(tmp_path: Path) -> None:
     touch(tmp_path, "a/x.csv")
-    with pytest.raises(UsageError, match="test=b/\\*.csv matches no data file"):
+    with pytest.raises(UsageError, match=r"test=b/\*\.csv matches no data file"):
         discover(tmp_path, {"train": ["a/*"], "test": ["b/*.csv"]})
 
 

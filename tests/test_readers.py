@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-from datacard.errors import UsageError
+from datacard.errors import SourceError, UsageError
 from datacard.readers import arrow as arrow_mod
 from datacard.readers import memory as memory_mod
 from datacard.readers import parquet as parquet_mod
@@ -340,8 +340,22 @@ def test_from_object_hf_datasets() -> None:
 
 
 def test_from_object_unknown_type() -> None:
-    with pytest.raises(UsageError, match="builtins.list"):
+    with pytest.raises(UsageError, match=r"builtins\.list"):
         from_object([1, 2])
+    pl = pytest.importorskip("polars")
+    with pytest.raises(UsageError, match=r"LazyFrame.*collect\(\)"):
+        from_object(pl.LazyFrame({"x": [1]}))
+    datasets = pytest.importorskip("datasets")
+    streaming = datasets.Dataset.from_dict({"x": [1]}).to_iterable_dataset()
+    with pytest.raises(UsageError, match=r"IterableDataset.*materialise"):
+        from_object(streaming)
+
+
+def test_from_object_mixed_pandas_column_is_a_source_error() -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"x": pd.Series([1, "two"], dtype=object)})
+    with pytest.raises(SourceError, match=r"<memory>: cannot convert pandas.*one type"):
+        from_object(df)
 
 
 def test_memory_partitions_and_reader(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,7 +27,9 @@ from datacard.sketches import DistinctCount, FrequentItems, Moments, Quantiles
 QUANTILE_RANKS = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 HISTOGRAM_BINS = 20
 TOP_K = 10
-_WHITESPACE = np.array([9, 10, 11, 12, 13, 32], np.uint8)
+_MAYBE_SPACE = np.zeros(256, bool)  # ASCII whitespace, or a byte of a non-ASCII character
+_MAYBE_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_MAYBE_SPACE[128:] = True
 
 
 def finite(x: float | int | None) -> Number | None:
@@ -86,67 +88,60 @@ class NullAccumulator(ColumnAccumulator):
 
 
 class _Lengths:
-    """Distribution of non-negative integer lengths (characters, tokens, list items)."""
+    """Exact distribution of non-negative integer lengths (characters, tokens, list items).
+
+    Kept as a histogram with one entry per distinct length, so merges and quantiles are exact.
+    """
 
     def __init__(self) -> None:
-        self.moments = Moments()
-        self.quantiles = Quantiles()
-        self.min: int | None = None
-        self.max: int | None = None
-        self.total = 0
+        self.counts: dict[int, int] = {}
 
-    def update(self, lengths: npt.NDArray[np.int64]) -> None:
+    def update(self, lengths: npt.NDArray[np.integer[Any]]) -> None:
         if len(lengths) == 0:
             return
-        ordered = np.sort(lengths)
-        lo, hi = int(ordered[0]), int(ordered[-1])
-        self.min = lo if self.min is None else min(self.min, lo)
-        self.max = hi if self.max is None else max(self.max, hi)
-        self.total += int(ordered.sum())
-        as_float = ordered.astype(np.float64)
-        self.moments.update(as_float)
-        self.quantiles.update_sorted(as_float)
+        if int(lengths.max()) < 1 << 20:
+            tally = np.bincount(lengths)
+            values = np.flatnonzero(tally)
+            counts = tally[values]
+        else:
+            values, counts = np.unique(lengths, return_counts=True)
+        for value, count in zip(values.tolist(), counts.tolist()):
+            self.counts[value] = self.counts.get(value, 0) + count
 
     def merge(self, other: _Lengths) -> None:
-        self.moments.merge(other.moments)
-        self.quantiles.merge(other.quantiles)
-        self.total += other.total
-        for attr, pick in (("min", min), ("max", max)):
-            mine, theirs = getattr(self, attr), getattr(other, attr)
-            setattr(
-                self,
-                attr,
-                theirs if mine is None else mine if theirs is None else pick(mine, theirs),
-            )
+        for value, count in other.counts.items():
+            self.counts[value] = self.counts.get(value, 0) + count
 
     def summary(self) -> LengthStats | None:
-        if self.moments.n == 0:
+        if not self.counts:
             return None
-        qs = self.quantiles.quantiles(list(QUANTILE_RANKS))
+        values = np.array(sorted(self.counts), dtype=np.float64)
+        counts = np.array([self.counts[int(v)] for v in values], dtype=np.float64)
+        n = counts.sum()
+        total = float((values * counts).sum())
+        mean = total / n
+        std = math.sqrt(float(((values - mean) ** 2 * counts).sum()) / (n - 1)) if n > 1 else None
+        cumulative = np.cumsum(counts)
+        quantiles = {
+            _rank_key(r): int(values[min(int(np.searchsorted(cumulative, r * n)), len(values) - 1)])
+            for r in QUANTILE_RANKS
+        }
         return LengthStats(
-            min=self.min,
-            max=self.max,
-            mean=self.moments.mean,
-            std=self.moments.std,
-            total=self.total,
-            quantiles={_rank_key(r): int(v) for r, v in zip(QUANTILE_RANKS, qs)},
+            min=int(values[0]),
+            max=int(values[-1]),
+            mean=mean,
+            std=std,
+            total=int(total),
+            quantiles=quantiles,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "moments": self.moments.to_dict(),
-            "quantiles": self.quantiles.to_dict(),
-            "min": self.min,
-            "max": self.max,
-            "total": self.total,
-        }
+        return {"counts": [[v, c] for v, c in sorted(self.counts.items())]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> _Lengths:
         out = cls()
-        out.moments = Moments.from_dict(data["moments"])
-        out.quantiles = Quantiles.from_dict(data["quantiles"])
-        out.min, out.max, out.total = data["min"], data["max"], int(data["total"])
+        out.counts = {int(v): int(c) for v, c in data["counts"]}
         return out
 
 
@@ -175,7 +170,7 @@ class NumericAccumulator(ColumnAccumulator):
             arr = pc.cast(arr, pa.float32())
         if arr.null_count:
             arr = arr.drop_null()
-        return np.asarray(arr.to_numpy(zero_copy_only=False))
+        return np.asarray(arr)
 
     def _update(self, arr: pa.Array) -> U64:
         hashes = hash_array(arr)
@@ -365,12 +360,15 @@ class BooleanAccumulator(ColumnAccumulator):
 
 
 def _token_counts(arr: pa.Array) -> npt.NDArray[np.int64]:
-    """Whitespace-separated tokens per (non-null) string."""
+    """Whitespace-separated tokens per (non-null) string, as ``len(str.split())`` counts them."""
     data = arr.buffers()[2]
-    if data is None or not np.isin(np.frombuffer(data, np.uint8), _WHITESPACE).any():
-        return (np.asarray(pc.utf8_length(arr).to_numpy(zero_copy_only=False)) > 0).astype(np.int64)
-    counts = pc.list_value_length(pc.utf8_split_whitespace(arr))
-    return np.asarray(counts.to_numpy(zero_copy_only=False), dtype=np.int64)
+    if data is None or not _MAYBE_SPACE[np.frombuffer(data, np.uint8)].any():
+        return (np.asarray(pc.utf8_length(arr)) > 0).astype(np.int64)
+    pieces = pc.utf8_split_whitespace(arr)
+    offsets = np.asarray(pieces.offsets, dtype=np.int64)
+    nonempty = np.asarray(pc.utf8_length(pieces.flatten())) > 0
+    running = np.concatenate([[0], np.cumsum(nonempty, dtype=np.int64)])
+    return running[offsets[1:] - offsets[0]] - running[offsets[:-1] - offsets[0]]
 
 
 class StringAccumulator(ColumnAccumulator):
@@ -391,6 +389,8 @@ class StringAccumulator(ColumnAccumulator):
         if pa.types.is_string_view(arr.type):
             arr = arr.cast(pa.large_string())
         valid_arr = arr.drop_null() if arr.null_count else arr
+        if len(valid_arr) == 0:
+            return np.full(len(arr), NULL_HASH, np.uint64)
         hashes = hash_array(valid_arr)
         ordered = np.sort(hashes)
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
@@ -408,7 +408,7 @@ class StringAccumulator(ColumnAccumulator):
 
         self.frequent.update_counts(unique, counts, fetch)
         self.distinct.update_hashes(unique)
-        self.length.update(np.asarray(pc.utf8_length(valid_arr).to_numpy(zero_copy_only=False)))
+        self.length.update(np.asarray(pc.utf8_length(valid_arr)))
         self.tokens.update(_token_counts(valid_arr))
         if not arr.null_count:
             return hashes
@@ -422,9 +422,7 @@ class StringAccumulator(ColumnAccumulator):
             dictionary = dictionary.cast(pa.string())
         per_value = hash_array(dictionary)
         indices = arr.indices
-        valid_idx = (indices.drop_null() if arr.null_count else indices).to_numpy(
-            zero_copy_only=False
-        )
+        valid_idx = np.asarray(indices.drop_null() if arr.null_count else indices)
         counts = np.bincount(valid_idx, minlength=len(dictionary)).astype(np.int64)
         present = np.flatnonzero(counts)
         unique, inverse = np.unique(per_value[present], return_inverse=True)
@@ -438,9 +436,7 @@ class StringAccumulator(ColumnAccumulator):
 
         self.frequent.update_counts(unique, merged, fetch)
         self.distinct.update_hashes(unique)
-        char_len = np.asarray(
-            pc.utf8_length(dictionary).fill_null(0).to_numpy(zero_copy_only=False)
-        )
+        char_len = np.asarray(pc.utf8_length(dictionary).fill_null(0))
         token_len = _token_counts(dictionary.fill_null(""))
         self.length.update(char_len[valid_idx])
         self.tokens.update(token_len[valid_idx])
@@ -498,7 +494,7 @@ class BinaryAccumulator(ColumnAccumulator):
         self.distinct.update_hashes(
             hashes[np.asarray(arr.is_valid())] if arr.null_count else hashes
         )
-        self.length.update(np.asarray(pc.binary_length(valid).to_numpy(zero_copy_only=False)))
+        self.length.update(np.asarray(pc.binary_length(valid)))
         return hashes
 
     def merge(self, other: ColumnAccumulator) -> None:
@@ -545,7 +541,7 @@ class ListAccumulator(ColumnAccumulator):
                 else arr.values.slice(arr.offset * size, len(arr) * size)
             )
         else:
-            raw = np.asarray(arr.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
+            raw = np.asarray(arr.offsets, dtype=np.int64)
             offsets = raw - raw[0]
             values = arr.values.slice(int(raw[0]), int(raw[-1] - raw[0]))
         lengths = np.diff(offsets)

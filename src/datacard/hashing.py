@@ -82,8 +82,11 @@ def _hash_binary(arr: pa.Array) -> U64:
     longest = int(lengths.max()) if len(lengths) else 0
     active = np.arange(len(lengths))
     for j in range(8, longest, 8):
-        if shortest >= j + 8:  # every string has 8 more bytes: no masking, no subsetting
-            h ^= words[starts + j]
+        if shortest > j:  # every string has bytes left: no subsetting
+            word = words[starts + j]
+            if shortest < j + 8:
+                word &= _MASKS[np.minimum(lengths - j, 8)]
+            h ^= word
             h *= _PRIME
             continue
         active = active[lengths[active] > j]
@@ -129,7 +132,7 @@ def _integers(arr: pa.Array) -> npt.NDArray[np.generic]:
     """A numeric array as numpy, nulls as zero (zero-copy when there are no nulls)."""
     if arr.null_count:
         arr = arr.fill_null(0)
-    return np.asarray(arr.to_numpy(zero_copy_only=False))
+    return np.asarray(arr)
 
 
 def _numeric_storage(arr: pa.Array) -> pa.Array:

@@ -13,7 +13,9 @@ source, runs them on an executor and merges the results.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -90,7 +92,7 @@ class Profile:
     files: dict[str, DataFile] = field(default_factory=dict)
     file_facts: dict[str, tuple[int, str]] = field(default_factory=dict)  # rel -> (bytes, sha256)
     column_order: dict[str, list[str]] = field(default_factory=dict)
-    splits_from: str = "default"
+    splits_from: str | None = None
     notes: list[str] = field(default_factory=list)
 
     @classmethod
@@ -109,6 +111,7 @@ class Profile:
         for name, order in other.column_order.items():
             self.column_order.setdefault(name, order)
         self.notes.extend(n for n in other.notes if n not in self.notes)
+        self.splits_from = self.splits_from or other.splits_from
         return self
 
     def file_rows(self) -> dict[str, int]:
@@ -154,7 +157,7 @@ class Profile:
         return Measured(
             generated_by=f"datacard {__version__}",
             content_hash=self.content_hash(),
-            splits_from=self.splits_from,
+            splits_from=self.splits_from or "default",
             label=label,
             profile=sidecar,
             files=files,
@@ -372,7 +375,12 @@ def _profile_memory(tables: Sequence[tuple[str, pa.Table]], progress: Progress |
     from datacard.readers.memory import memory_partitions
 
     result = Profile(splits_from="in-memory object")
-    parts = [p for split, table in tables for p in memory_partitions(split, table)]
+    token = uuid.uuid4().hex[:12]  # rows of two objects are different rows, even if equal
+    parts = [
+        dataclasses.replace(p, unit=f"{p.unit}@{token}")
+        for split, table in tables
+        for p in memory_partitions(split, table)
+    ]
     for i, part in enumerate(parts, 1):
         result.merge(profile_partition(part))
         if progress:

@@ -2,8 +2,9 @@
 
 - :class:`Moments`: count, mean, M2, M3 with Chan/Pébay merges (exact up to rounding).
 - :class:`Quantiles`: Apache DataSketches KLL (k=400, normalised rank error ≈ 0.7 %).
-- :class:`DistinctCount`: HyperLogLog registers filled from our vectorised 64-bit hashes
-  (p=14: relative standard error 0.8 %), estimated with Ertl's improved estimator.
+- :class:`DistinctCount`: exact up to 4,096 distinct values, then HyperLogLog registers filled
+  from our vectorised 64-bit hashes (p=14: relative standard error 0.8 %), estimated with
+  Ertl's improved estimator.
 - :class:`FrequentItems`: a Misra–Gries summary over hashes: counts are lower bounds, off by at
   most ``error`` (= total / (capacity + 1) at worst); exact while the distinct values fit.
 
@@ -132,32 +133,54 @@ class Quantiles:
 
 
 class DistinctCount:
-    """HyperLogLog over 64-bit hashes: registers merge by element-wise max."""
+    """Distinct values by 64-bit hash: exact while small, HyperLogLog beyond.
+
+    Up to :attr:`EXACT_LIMIT` distinct hashes are kept as a sorted set (exact count); the
+    HyperLogLog registers (merged by element-wise max) are always kept and take over above it.
+    """
 
     P = 14  # 16,384 registers: relative standard error 1.04 / 128 ≈ 0.8 %
     Q = 64 - P
+    EXACT_LIMIT = 4096
 
-    def __init__(self, registers: npt.NDArray[np.uint8] | None = None) -> None:
-        self.registers = (
-            registers if registers is not None else np.zeros(1 << self.P, dtype=np.uint8)
-        )
+    def __init__(self) -> None:
+        self.registers = np.zeros(1 << self.P, dtype=np.uint8)
+        self.exact: U64 | None = np.zeros(0, np.uint64)  # None once past EXACT_LIMIT
+
+    def _keep_exact(self, hashes: U64) -> None:
+        if self.exact is None:
+            return
+        if len(hashes) > 4 * self.EXACT_LIMIT:
+            hashes = np.unique(hashes)
+            if len(hashes) > self.EXACT_LIMIT:
+                self.exact = None
+                return
+        union = np.union1d(self.exact, hashes)
+        self.exact = union if len(union) <= self.EXACT_LIMIT else None
 
     def update_hashes(self, hashes: U64) -> None:
         if len(hashes) == 0:
             return
+        self._keep_exact(hashes)
         index = (hashes >> np.uint64(self.Q)).astype(np.intp)
         rest = hashes & np.uint64((1 << self.Q) - 1)
-        # rank = position of the first 1-bit in the Q-bit remainder (Q + 1 when it is zero)
-        with np.errstate(divide="ignore"):
-            top = np.floor(np.log2(rest.astype(np.float64)))
-        rank = np.where(rest == 0, self.Q + 1, self.Q - top).astype(np.uint8)
+        # rank = position of the first 1-bit in the Q-bit remainder (Q + 1 when it is zero).
+        # Q <= 52, so the float64 conversion is exact and its exponent is floor(log2(rest)).
+        exponent = (rest.astype(np.float64).view(np.uint64) >> np.uint64(52)).astype(np.int64)
+        rank = np.where(rest == 0, self.Q + 1, self.Q - (exponent - 1023)).astype(np.uint8)
         np.maximum.at(self.registers, index, rank)
 
     def merge(self, other: DistinctCount) -> None:
         np.maximum(self.registers, other.registers, out=self.registers)
+        if other.exact is None:
+            self.exact = None
+        else:
+            self._keep_exact(other.exact)
 
     def estimate(self) -> int:
-        """Ertl (2017), 'New cardinality estimation algorithms for HyperLogLog sketches'."""
+        """The exact count while small, else Ertl's (2017) improved HyperLogLog estimator."""
+        if self.exact is not None:
+            return len(self.exact)
         m = 1 << self.P
         c = np.bincount(self.registers, minlength=self.Q + 2).astype(np.float64)
         if c[0] == m:
@@ -169,14 +192,19 @@ class DistinctCount:
         return round(m * m / (2.0 * math.log(2.0)) / z)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"hll": _b64(self.registers.tobytes())}
+        exact = None if self.exact is None else _b64(self.exact.astype("<u8").tobytes())
+        return {"hll": _b64(self.registers.tobytes()), "exact": exact}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DistinctCount:
         regs = np.frombuffer(_unb64(data["hll"]), dtype=np.uint8).copy()
         if len(regs) != 1 << cls.P:
             raise ValueError("HyperLogLog registers of the wrong size")
-        return cls(regs)
+        out = cls()
+        out.registers = regs
+        raw = data.get("exact")
+        out.exact = None if raw is None else np.frombuffer(_unb64(raw), "<u8").astype(np.uint64)
+        return out
 
 
 def _sigma(x: float) -> float:

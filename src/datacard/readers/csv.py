@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import ClassVar
 
 import pyarrow as pa
@@ -108,6 +109,8 @@ class CsvReader:
                 try:
                     batch = reader.read_next_batch()
                 except StopIteration:
+                    if not verified and _open_quote_at_end(file) and (problem := scan(file)):
+                        raise problem from None
                     return
                 except _ERRORS as exc:
                     raise diagnose(file, exc) from exc
@@ -137,6 +140,18 @@ def _has_line_break(batch: pa.RecordBatch) -> bool:
         if is_text and pc.any(pc.match_substring(column, "\n")).as_py():
             return True
     return False
+
+
+def _open_quote_at_end(file: DataFile) -> bool:
+    """Whether an uncompressed file's last line (with no newline after it) has an odd number of
+    quotes: a quote opened there is closed by end of file, silently, in pyarrow."""
+    if file.compression is not None:
+        return False
+    with Path(file.path).open("rb") as handle:
+        size = handle.seek(0, 2)
+        handle.seek(max(0, size - (1 << 16)))
+        tail = handle.read()
+    return not tail.endswith(b"\n") and tail.rsplit(b"\n", 1)[-1].count(b'"') % 2 == 1
 
 
 # -- diagnosis (only after pyarrow reported a problem) -------------------------------------------

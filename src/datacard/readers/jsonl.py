@@ -54,7 +54,9 @@ def read_table(file: DataFile) -> pa.Table:
     for _attempt in range(2):
         try:
             with pa.input_stream(file.path, compression=file.compression) as stream:
-                return pajson.read_json(stream, read_options=pajson.ReadOptions(block_size=block))
+                table = pajson.read_json(stream, read_options=pajson.ReadOptions(block_size=block))
+            table.validate(full=True)  # pyarrow's JSON parser lets invalid UTF-8 through
+            return table
         except _ERRORS as exc:
             if "straddl" in str(exc) and _attempt == 0:
                 block = max(len(line) for line in _raw_lines(file)) + (1 << 20)

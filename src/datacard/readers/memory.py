@@ -53,13 +53,10 @@ def from_object(obj: object) -> list[tuple[str, pa.Table]]:
     DataFrame, a ``datasets.Dataset`` (split from its ``.split``, else ``train``), a
     ``datasets.DatasetDict`` or any mapping of split name to one of these.
     """
-    library = _library(obj)
-    if library == "datasets" and isinstance(obj, Mapping):  # DatasetDict
-        return [(str(split), _hf_table(ds)) for split, ds in obj.items()]
-    if isinstance(obj, Mapping):
+    if isinstance(obj, Mapping):  # also datasets.DatasetDict
         return [(str(split), _table(value)) for split, value in obj.items()]
     split = "train"
-    if library == "datasets":
+    if _library(obj) == "datasets":
         split = str(getattr(obj, "split", None) or "train")
     return [(split, _table(obj))]
 
@@ -76,11 +73,13 @@ def _table(obj: object) -> pa.Table:
         return _convert(obj, _pandas_table)
     if library == "polars" and hasattr(obj, "to_arrow"):
         return _convert(obj, lambda o: o.to_arrow())
-    if library == "datasets" and hasattr(obj, "with_format"):
+    if library == "datasets" and hasattr(obj, "data") and hasattr(obj, "with_format"):
         return _hf_table(obj)
     hint = "pass a pyarrow Table, a pandas or polars DataFrame, or a datasets.Dataset"
     if library == "polars" and hasattr(obj, "collect"):
         hint = "call .collect() on the LazyFrame first"
+    elif library == "datasets":
+        hint = "materialise a streaming dataset first, e.g. Dataset.from_list(list(ds.take(n)))"
     raise UsageError(f"cannot read an object of type {_type_name(obj)}", hint=hint)
 
 
