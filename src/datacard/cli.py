@@ -6,17 +6,17 @@ one line on stderr (what, where, how to fix); ``--debug`` shows the traceback.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # a stray BLAS call must not spin every core
 
-import click  # noqa: E402
 import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn  # noqa: E402
@@ -37,9 +37,12 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-DirArg = Annotated[Path, typer.Argument(help="The dataset's folder (or a single data file).")]
+DirArg = Annotated[
+    Path, typer.Argument(help="The dataset's folder (or a single data file).", metavar="DIR")
+]
 WorkersOpt = Annotated[
-    int | None, typer.Option("--workers", help="Worker processes (default: one per core).")
+    int | None,
+    typer.Option("--workers", help="Worker processes (default: one per core).", metavar="N"),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
 
@@ -49,9 +52,36 @@ def _parse_splits(values: Sequence[str]) -> dict[str, list[str]]:
     for value in values:
         name, sep, glob = value.partition("=")
         if not sep or not name.strip() or not glob.strip():
-            raise UsageError(f"--split '{value}' is not NAME=GLOB", hint="e.g. --split test='eval/*.csv'")
+            raise UsageError(
+                f"--split '{value}' is not NAME=GLOB", hint="e.g. --split test='eval/*.csv'"
+            )
         splits.setdefault(name.strip(), []).append(glob.strip())
     return splits
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly(command: F) -> F:
+    """Turn our errors into one line on stderr and exit code 2 (``--debug``: the traceback)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DatacardError as exc:
+            if kwargs.get("debug"):
+                raise
+            err.print(f"error: {exc}", markup=False)
+        except OSError as exc:
+            if kwargs.get("debug"):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            reason = exc.strerror or str(exc)
+            err.print(f"error: {where}{reason} (check the path and its permissions)", markup=False)
+        raise typer.Exit(2)
+
+    return wrapper  # type: ignore[return-value]
 
 
 @contextmanager
@@ -84,14 +114,16 @@ def _root(
 
 
 @app.command()
+@_friendly
 def init(
     root: DirArg,
     split: Annotated[
         list[str] | None,
-        typer.Option("--split", help="NAME=GLOB assigning files to a split (repeatable)."),
+        typer.Option("--split", help="Assign files to a split (repeatable).", metavar="NAME=GLOB"),
     ] = None,
     label: Annotated[
-        str | None, typer.Option("--label", help="The label column, for class balance.")
+        str | None,
+        typer.Option("--label", help="The label column, for class balance.", metavar="COL"),
     ] = None,
     workers: WorkersOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing card.")] = False,
@@ -118,10 +150,13 @@ def init(
     )
     for note in measured.notes:
         err.print(f"warning: {note}")
-    out.print("next: fill in the datasheet answers in the card, then run: datacard check " + str(root))
+    out.print(
+        "next: fill in the datasheet answers in the card, then run: datacard check " + str(root)
+    )
 
 
 @app.command()
+@_friendly
 def update(root: DirArg, workers: WorkersOpt = None, debug: DebugOpt = False) -> None:
     """Re-measure after an intended change; only the machine-owned part of the card changes."""
     from datacard.workflow import update_card
@@ -145,7 +180,9 @@ def _junit(findings: Sequence[Finding], fail_on: Severity) -> str:
     if not findings:
         ET.SubElement(suite, "testcase", classname="datacard", name="data matches card")
     for f in findings:
-        case = ET.SubElement(suite, "testcase", classname=f"datacard.{f.code}", name=f.where or f.code)
+        case = ET.SubElement(
+            suite, "testcase", classname=f"datacard.{f.code}", name=f.where or f.code
+        )
         if f.severity >= fail_on:
             node = ET.SubElement(case, "failure", type=f.code, message=f.message)
             node.text = json.dumps(f.to_dict(), indent=2, allow_nan=False)
@@ -155,21 +192,26 @@ def _junit(findings: Sequence[Finding], fail_on: Severity) -> str:
 
 
 @app.command()
+@_friendly
 def check(
     root: DirArg,
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
     junit: Annotated[
-        Path | None, typer.Option("--junit", help="Also write a JUnit XML report to FILE.")
+        Path | None,
+        typer.Option("--junit", help="Also write a JUnit XML report to FILE.", metavar="FILE"),
     ] = None,
     fail_on: Annotated[
-        str, typer.Option("--fail-on", help="Lowest severity that fails: error or warning.")
+        str,
+        typer.Option(
+            "--fail-on", help="Lowest severity that fails: error or warning.", metavar="SEVERITY"
+        ),
     ] = "error",
     fast: Annotated[
         bool, typer.Option("--fast", help="Sizes, hashes and schema only; no full scan.")
     ] = False,
     workers: WorkersOpt = None,
     debug: DebugOpt = False,
-) -> int:
+) -> None:
     """Verify the data against its card: exit 0 when it matches, 1 when it does not."""
     from datacard.workflow import check_card
 
@@ -193,7 +235,7 @@ def check(
         out.print(verdict)
     else:
         out.print("ok: the data matches its card")
-    return 1 if bad else 0
+    raise typer.Exit(1 if bad else 0)
 
 
 def _cell(value: Any) -> str:
@@ -205,6 +247,7 @@ def _cell(value: Any) -> str:
 
 
 @app.command()
+@_friendly
 def show(
     root: DirArg,
     as_json: Annotated[bool, typer.Option("--json", help="Print the card as JSON.")] = False,
@@ -224,40 +267,30 @@ def show(
     out.print(f"content hash {data['content_hash']}; splits from {data['splits_from']}")
     for name, split in data["splits"].items():
         table = Table(
-            "column", "type", "nulls", "distinct", "min", "max", "mean",
+            "column",
+            "type",
+            "nulls",
+            "distinct",
+            "min",
+            "max",
+            "mean",
             title=f"{name}: {split['rows']:,} rows, {split['duplicate_rows']:,} duplicate rows",
         )
         for col, s in split["columns"].items():
             rows = s["count"] + s["nulls"]
             nulls = f"{s['nulls'] / rows:.1%}" if rows else ""
             table.add_row(
-                col, s["type"], nulls, _cell(s.get("distinct")), _cell(s.get("min")),
-                _cell(s.get("max")), _cell(s.get("mean")),
+                col,
+                s["type"],
+                nulls,
+                _cell(s.get("distinct")),
+                _cell(s.get("min")),
+                _cell(s.get("max")),
+                _cell(s.get("mean")),
             )
         out.print(table)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: run the app, turn errors into one line and exit code 2."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
-    try:
-        code = app(args=args, prog_name="datacard", standalone_mode=False)
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        sys.exit(2)
-    except click.exceptions.Abort:
-        err.print("aborted")
-        sys.exit(2)
-    except DatacardError as exc:
-        if debug:
-            raise
-        err.print(f"error: {exc}", markup=False)
-        sys.exit(2)
-    except OSError as exc:
-        if debug:
-            raise
-        where = f"{exc.filename}: " if exc.filename else ""
-        err.print(f"error: {where}{exc.strerror or exc} (check the path and its permissions)", markup=False)
-        sys.exit(2)
-    sys.exit(code if isinstance(code, int) else 0)
+    """Entry point (exits): usage errors exit 2 with click's message, ours via :func:`_friendly`."""
+    app(args=list(sys.argv[1:] if argv is None else argv), prog_name="datacard")
