@@ -74,7 +74,14 @@ def ydata_minimal(path: str) -> str:
 
 
 def whylogs_profile(path: str) -> str:
+    import numpy as np
     import pandas as pd
+
+    if not hasattr(np, "unicode_"):
+        # whylogs 1.6.4 (its last release) still names np.unicode_, removed in numpy 2.0,
+        # when it types a non-object column such as datetime64; in numpy 1.x the name was an
+        # alias of np.str_, so restoring the alias changes nothing else.
+        np.unicode_ = np.str_  # type: ignore[attr-defined]
     import whylogs as why
 
     df = pd.read_parquet(path)

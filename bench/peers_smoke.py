@@ -22,6 +22,8 @@ def main() -> int:
             "x": rng.normal(size=n),
             "k": rng.integers(0, 5, size=n),
             "s": [f"c{v}" for v in rng.integers(0, 3, size=n)],
+            "b": rng.random(n) < 0.5,
+            "t": pa.array(rng.integers(0, 10**15, size=n), type=pa.timestamp("us")),
         }
     )
     failures: list[str] = []

@@ -209,10 +209,16 @@ def run_once(command: Sequence[str], env: dict[str, str], timeout_s: float) -> R
             sampler.start()
             timer = threading.Timer(timeout_s, os.killpg, (proc.pid, signal.SIGKILL))
             timer.start()
-            _, status, usage = os.wait4(proc.pid, 0)
+            try:
+                _, status, usage = os.wait4(proc.pid, 0)
+            except BaseException:  # interrupted: take the child's process group down too
+                os.killpg(proc.pid, signal.SIGKILL)
+                os.wait4(proc.pid, 0)
+                raise
+            finally:
+                timer.cancel()
+                sampler.stop.set()
             wall = time.perf_counter() - start
-            timer.cancel()
-            sampler.stop.set()
             sampler.join()
             proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         return Run(
@@ -516,7 +522,14 @@ def _git_revision() -> str:
         text=True,
         check=False,
     )
-    return proc.stdout.strip() or "unknown"
+    revision = proc.stdout.strip() or "unknown"
+    dirty = subprocess.run(
+        ["git", "-C", str(PROJECT_DIR), "status", "--porcelain", "--", "src", "pyproject.toml"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return f"{revision} + uncommitted changes in src/" if dirty else revision
 
 
 def _data_facts() -> dict[str, dict[str, Any]]:
@@ -556,8 +569,27 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
+def _load_line(results: list[Measurement], nproc: int) -> str:
+    loads = [r.load_1m for m in results for r in m.runs]
+    if not loads:
+        return ""
+    line = (
+        f"- Load: the 1-minute load average before the runs ranged {min(loads):.2f}–"
+        f"{max(loads):.2f} on {nproc} cores."
+    )
+    if max(loads) > 1.0:
+        line += (
+            " **Other work was competing for the CPUs during this run**: wall times are "
+            "inflated and noisy (compare CPU s, or rerun on a quiet machine)."
+        )
+    return line
+
+
 def render_markdown(
-    facts: dict[str, Any], results: list[Measurement], args: argparse.Namespace
+    facts: dict[str, Any],
+    data: dict[str, dict[str, Any]],
+    results: list[Measurement],
+    args: argparse.Namespace,
 ) -> str:
     pv = facts["peer_versions"]
     pj = facts["project_versions"]
@@ -578,6 +610,7 @@ def render_markdown(
         f"pyarrow {pj['pyarrow']}, numpy {pj['numpy']}, datasketches {pj['datasketches']}",
         "- Peers venv (`bench/.venv-peers`): "
         + (", ".join(f"{k} {v}" for k, v in pv.items()) if pv else "not installed"),
+        _load_line(results, int(facts["nproc"])),
         "",
         "Every number is one fresh process per run (interpreter start and imports included), "
         "warm page cache. Wall: median and min over the runs. Peak RSS: the largest of "
@@ -598,7 +631,6 @@ def render_markdown(
         else:
             shown = f"{value:.0f} MB" if t.denominator is None else f"{value:.2f}×"
         lines.append(f"| {t.case} | {t.text} | {shown} | {verdict} |")
-    data = _data_facts()
     for case in args.cases:
         rows = [m for m in results if m.case == case]
         if not rows:
@@ -661,15 +693,39 @@ def write_results(
     for t in TARGETS:
         value, verdict = evaluate(results, t)
         targets.append({**asdict(t), "value": value, "result": verdict})
+    data = _data_facts()
     payload = {
         "machine": facts,
         "args": {"quick": args.quick, "repeats": args.repeats, "cases": list(args.cases)},
-        "data": _data_facts(),
+        "data": data,
         "measurements": [m.to_json() for m in results],
         "targets": targets,
     }
     RESULTS_JSON.write_text(json.dumps(payload, indent=2) + "\n")
-    RESULTS_MD.write_text(render_markdown(facts, results, args))
+    RESULTS_MD.write_text(render_markdown(facts, data, results, args))
+
+
+def rerender() -> int:
+    """Rewrite RESULTS.md from results.json (after a change to the report's layout)."""
+    payload = json.loads(RESULTS_JSON.read_text())
+    results = [
+        Measurement(
+            case=m["case"],
+            tool=m["tool"],
+            command=m["command"],
+            runs=[
+                Run(**{k: v for k, v in r.items() if k in Run.__dataclass_fields__})
+                for r in m["runs"]
+            ],
+            status=m["status"],
+            note=m["note"],
+        )
+        for m in payload["measurements"]
+    ]
+    args = argparse.Namespace(**payload["args"])
+    RESULTS_MD.write_text(render_markdown(payload["machine"], payload["data"], results, args))
+    print(f"rewrote {RESULTS_MD.relative_to(PROJECT_DIR)} from {RESULTS_JSON.name}")
+    return 0
 
 
 # --------------------------------------------------------------------------- main
@@ -710,6 +766,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--datacard", type=Path, default=DATACARD, help="the datacard executable to measure"
     )
+    parser.add_argument(
+        "--render", action="store_true", help="only rewrite RESULTS.md from results.json"
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
@@ -717,8 +776,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so that run_once ends the running child
     args = parse_args(argv)
+    if args.render:
+        return rerender()
     needed = {k for c in args.cases for k in CASE_DATA[c]}
     if args.quick:
         needed.discard("pq10m")

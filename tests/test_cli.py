@@ -85,7 +85,11 @@ def test_update_keeps_human_text_and_reports_changes(
     assert run(capsys, "init", str(data))[0] == 0
     card_path = data / "datacard.yaml"
     text = card_path.read_text()
-    edited = text.replace('summary: ""', "summary: |\n  Six rows: a test: of 'quotes' and ünïcode.\n# a comment people wrote\n", 1)
+    edited = text.replace(
+        'summary: ""',
+        "summary: |\n  Six rows: a test: of 'quotes' and ünïcode.\n# a comment people wrote\n",
+        1,
+    )
     assert edited != text
     card_path.write_text(edited)
     human_part = edited[: edited.index("# ---- measured by datacard")]
@@ -142,8 +146,12 @@ def test_fail_on_warning_fails_on_empty_required_fields(
     assert "card.required-empty" in out
 
 
-def test_show_json_is_strict_with_nan_and_inf(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    pq.write_table(pa.table({"v": [1.0, math.nan, math.inf, -math.inf, 2.0]}), tmp_path / "a.parquet")
+def test_show_json_is_strict_with_nan_and_inf(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    pq.write_table(
+        pa.table({"v": [1.0, math.nan, math.inf, -math.inf, 2.0]}), tmp_path / "a.parquet"
+    )
     assert run(capsys, "init", str(tmp_path))[0] == 0
     code, out, _ = run(capsys, "show", str(tmp_path), "--json")
     assert code == 0
@@ -154,11 +162,15 @@ def test_show_json_is_strict_with_nan_and_inf(capsys: pytest.CaptureFixture[str]
     assert set(column["quantiles"]) == {"0.01", "0.05", "0.25", "0.5", "0.75", "0.95", "0.99"}
 
 
-def test_split_option_is_recorded_in_the_policy(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_split_option_is_recorded_in_the_policy(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     (tmp_path / "eval").mkdir()
     pacsv.write_csv(pa.table({"x": [1, 2]}), tmp_path / "a.csv")
     pacsv.write_csv(pa.table({"x": [3]}), tmp_path / "eval" / "b.csv")
-    code, _, _ = run(capsys, "init", str(tmp_path), "--split", "train=a.csv", "--split", "test=eval/*.csv")
+    code, _, _ = run(
+        capsys, "init", str(tmp_path), "--split", "train=a.csv", "--split", "test=eval/*.csv"
+    )
     assert code == 0
     shown = json.loads(run(capsys, "show", str(tmp_path), "--json")[1])
     assert {k: v["rows"] for k, v in shown["splits"].items()} == {"train": 2, "test": 1}

@@ -34,7 +34,8 @@ def test_public_api_is_explicit() -> None:
     public = {
         name
         for name, value in vars(datacard).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
         and name != "annotations"
     }
     assert public == set(datacard.__all__) - {"__version__"}

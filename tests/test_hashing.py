@@ -21,7 +21,9 @@ def test_string_hash_is_independent_of_its_neighbours(values: list[str | None]) 
 
 
 @given(texts, st.integers(0, 29))
-def test_slices_large_strings_and_dictionaries_hash_alike(values: list[str | None], cut: int) -> None:
+def test_slices_large_strings_and_dictionaries_hash_alike(
+    values: list[str | None], cut: int
+) -> None:
     arr = pa.array(values, pa.string())
     cut = min(cut, len(values) - 1)
     expected = hash_array(arr)

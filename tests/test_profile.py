@@ -25,7 +25,9 @@ rows = st.lists(
             st.floats(-1e6, 1e6, allow_nan=False),
             st.sampled_from([math.nan, math.inf, -math.inf]),
         ),
-        st.one_of(st.none(), st.sampled_from(["a", "b b", "ccc", "", "dd d d"]), st.text(max_size=8)),
+        st.one_of(
+            st.none(), st.sampled_from(["a", "b b", "ccc", "", "dd d d"]), st.text(max_size=8)
+        ),
         st.one_of(st.none(), st.booleans()),
     ),
     min_size=1,
@@ -35,7 +37,9 @@ SCHEMA = pa.schema([("i", pa.int64()), ("f", pa.float64()), ("s", pa.string()), 
 
 
 def _table(data: list[tuple[Any, ...]]) -> pa.Table:
-    return pa.table([pa.array([r[k] for r in data], SCHEMA.field(k).type) for k in range(4)], SCHEMA)
+    return pa.table(
+        [pa.array([r[k] for r in data], SCHEMA.field(k).type) for k in range(4)], SCHEMA
+    )
 
 
 EXACT = ("type", "kind", "count", "nulls", "nan", "posinf", "neginf", "min", "max", "distinct")

@@ -67,7 +67,9 @@ def test_quantiles_rank_error_within_one_percent() -> None:
         part.update_sorted(np.sort(chunk))
         q.merge(part)
     ordered = np.sort(x)
-    for rank, value in zip([0.01, 0.25, 0.5, 0.75, 0.99], q.quantiles([0.01, 0.25, 0.5, 0.75, 0.99])):
+    for rank, value in zip(
+        [0.01, 0.25, 0.5, 0.75, 0.99], q.quantiles([0.01, 0.25, 0.5, 0.75, 0.99])
+    ):
         true_rank = np.searchsorted(ordered, value) / len(x)
         assert abs(true_rank - rank) <= 0.01
     assert Quantiles.from_dict(q.to_dict()).quantiles([0.5]) == q.quantiles([0.5])

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from datacard.errors import CardError, DatacardError, SourceError, UsageError  # noqa: E402
-from datacard.findings import Finding, Severity  # noqa: E402
-from datacard.profile import Profile, profile  # noqa: E402
+from datacard.errors import CardError, DatacardError, SourceError, UsageError
+from datacard.findings import Finding, Severity
+from datacard.profile import Profile, profile
 
 __all__ = [
     "CardError",

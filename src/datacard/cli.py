@@ -17,14 +17,14 @@ from typing import Annotated, Any, TypeVar
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # a stray BLAS call must not spin every core
 
-import typer  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn  # noqa: E402
-from rich.table import Table  # noqa: E402
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
+from rich.table import Table
 
-from datacard import __version__  # noqa: E402
-from datacard.errors import DatacardError, UsageError  # noqa: E402
-from datacard.findings import Finding, Severity, failing  # noqa: E402
+from datacard import __version__
+from datacard.errors import DatacardError, UsageError
+from datacard.findings import Finding, Severity, failing
 
 app = typer.Typer(
     name="datacard",
@@ -188,7 +188,7 @@ def _junit(findings: Sequence[Finding], fail_on: Severity) -> str:
             node.text = json.dumps(f.to_dict(), indent=2, allow_nan=False)
         else:
             ET.SubElement(case, "system-out").text = f"{f.severity}: {f.message}"
-    return ET.tostring(ET.ElementTree(suite).getroot(), encoding="unicode", xml_declaration=True)
+    return str(ET.tostring(suite, encoding="unicode", xml_declaration=True))
 
 
 @app.command()

@@ -12,6 +12,7 @@ included), which the profile folds into row hashes for duplicate detection.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any, ClassVar
 
@@ -20,16 +21,21 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from datacard.hashing import NULL_HASH, U64, hash_array, mix64, salt
+from datacard.arrays import string_bytes, valid_mask
+from datacard.hashing import (
+    NULL_HASH,
+    U64,
+    add_column_hash,
+    hash_array,
+    hash_numbers,
+    mix64,
+)
 from datacard.measured import ColumnSummary, Histogram, LengthStats, Number, TopValue
 from datacard.sketches import DistinctCount, FrequentItems, Moments, Quantiles
 
 QUANTILE_RANKS = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 HISTOGRAM_BINS = 20
 TOP_K = 10
-_MAYBE_SPACE = np.zeros(256, bool)  # ASCII whitespace, or a byte of a non-ASCII character
-_MAYBE_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
-_MAYBE_SPACE[128:] = True
 
 
 def finite(x: float | int | None) -> Number | None:
@@ -199,8 +205,12 @@ class NumericAccumulator(ColumnAccumulator):
             self.max = hi if self.max is None else max(self.max, hi)
         self.moments.update(as_float)
         self.quantiles.update_sorted(as_float)
-        valid = hashes if not arr.null_count else hashes[np.asarray(arr.is_valid())]
-        self.distinct.update_hashes(valid)
+        distinct_values = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+        if len(distinct_values) * 2 < len(ordered):  # few values: hash each once
+            self.distinct.update_hashes(hash_numbers(distinct_values))
+        else:
+            valid = hashes if not arr.null_count else hashes[valid_mask(arr)]
+            self.distinct.update_hashes(valid)
         return hashes
 
     def merge(self, other: ColumnAccumulator) -> None:
@@ -230,7 +240,7 @@ class NumericAccumulator(ColumnAccumulator):
             edges = np.linspace(lo, hi, HISTOGRAM_BINS + 1).tolist()
         cdf = [0.0, *self.quantiles.cdf(edges[1:-1]), 1.0]
         cumulative = [round(c * n) for c in cdf]
-        counts = [b - a for a, b in zip(cumulative, cumulative[1:])]
+        counts = [b - a for a, b in itertools.pairwise(cumulative)]
         return Histogram(edges=[self._show(e) for e in edges], counts=counts)
 
     def _show(self, value: float) -> Number:
@@ -300,13 +310,13 @@ class TemporalAccumulator(NumericAccumulator):
 
     def _show(self, value: float) -> Number:
         ticks = round(value)
-        stamp = np.datetime64(ticks, self.unit)
+        stamp: Any = np.datetime64(ticks, self.unit)  # type: ignore[call-overload]
         if self.unit == "D":
             shown = "D"
         else:
             per_second = round(1 / _UNIT_SECONDS[self.unit])
             shown = "s" if ticks % per_second == 0 else self.unit
-        text = str(np.datetime_as_string(stamp, unit=shown))
+        text = str(np.datetime_as_string(stamp, unit=shown))  # type: ignore[call-overload]
         return text + "Z" if self.tz else text
 
     def summary(self) -> ColumnSummary:
@@ -359,16 +369,24 @@ class BooleanAccumulator(ColumnAccumulator):
         self.trues = int(data["trues"])
 
 
+def _maybe_space(arr: pa.Array) -> bool:
+    """Whether the strings hold a byte <= 32 or a non-ASCII byte (possible whitespace)."""
+    _, raw = string_bytes(arr)
+    return bool(np.any((raw - np.uint8(33)) >= np.uint8(95)))  # outside 33..127
+
+
 def _token_counts(arr: pa.Array) -> npt.NDArray[np.int64]:
     """Whitespace-separated tokens per (non-null) string, as ``len(str.split())`` counts them."""
-    data = arr.buffers()[2]
-    if data is None or not _MAYBE_SPACE[np.frombuffer(data, np.uint8)].any():
+    if not _maybe_space(arr):
         return (np.asarray(pc.utf8_length(arr)) > 0).astype(np.int64)
     pieces = pc.utf8_split_whitespace(arr)
     offsets = np.asarray(pieces.offsets, dtype=np.int64)
     nonempty = np.asarray(pc.utf8_length(pieces.flatten())) > 0
     running = np.concatenate([[0], np.cumsum(nonempty, dtype=np.int64)])
-    return running[offsets[1:] - offsets[0]] - running[offsets[:-1] - offsets[0]]
+    counts: npt.NDArray[np.int64] = (
+        running[offsets[1:] - offsets[0]] - running[offsets[:-1] - offsets[0]]
+    )
+    return counts
 
 
 class StringAccumulator(ColumnAccumulator):
@@ -413,7 +431,7 @@ class StringAccumulator(ColumnAccumulator):
         if not arr.null_count:
             return hashes
         full = np.full(len(arr), NULL_HASH, np.uint64)
-        full[np.asarray(arr.is_valid())] = hashes
+        full[valid_mask(arr)] = hashes
         return full
 
     def _update_dictionary(self, arr: pa.DictionaryArray) -> U64:
@@ -425,10 +443,12 @@ class StringAccumulator(ColumnAccumulator):
         valid_idx = np.asarray(indices.drop_null() if arr.null_count else indices)
         counts = np.bincount(valid_idx, minlength=len(dictionary)).astype(np.int64)
         present = np.flatnonzero(counts)
-        unique, inverse = np.unique(per_value[present], return_inverse=True)
-        merged = np.bincount(inverse, weights=counts[present]).astype(np.int64)
-        representative = np.zeros(len(unique), np.intp)
-        representative[inverse] = present
+        order = np.argsort(per_value[present], kind="stable")
+        ordered = per_value[present][order]
+        first = np.r_[True, ordered[1:] != ordered[:-1]]
+        unique = ordered[first]
+        merged = np.add.reduceat(counts[present][order], np.flatnonzero(first))
+        representative = present[order][first]
 
         def fetch(positions: npt.NDArray[np.intp]) -> list[Any]:
             rows = pa.array(representative[positions], pa.int64())
@@ -441,9 +461,9 @@ class StringAccumulator(ColumnAccumulator):
         self.length.update(char_len[valid_idx])
         self.tokens.update(token_len[valid_idx])
         if not arr.null_count:
-            return per_value[valid_idx]
+            return np.asarray(per_value[valid_idx], dtype=np.uint64)
         rows = np.full(len(arr), NULL_HASH, np.uint64)
-        rows[np.asarray(arr.is_valid())] = per_value[valid_idx]
+        rows[valid_mask(arr)] = per_value[valid_idx]
         return rows
 
     def merge(self, other: ColumnAccumulator) -> None:
@@ -491,9 +511,7 @@ class BinaryAccumulator(ColumnAccumulator):
     def _update(self, arr: pa.Array) -> U64:
         hashes = hash_array(arr)
         valid = arr.drop_null() if arr.null_count else arr
-        self.distinct.update_hashes(
-            hashes[np.asarray(arr.is_valid())] if arr.null_count else hashes
-        )
+        self.distinct.update_hashes(hashes[valid_mask(arr)] if arr.null_count else hashes)
         self.length.update(np.asarray(pc.binary_length(valid)))
         return hashes
 
@@ -545,7 +563,7 @@ class ListAccumulator(ColumnAccumulator):
             offsets = raw - raw[0]
             values = arr.values.slice(int(raw[0]), int(raw[-1] - raw[0]))
         lengths = np.diff(offsets)
-        valid = np.asarray(arr.is_valid()) if arr.null_count else None
+        valid = valid_mask(arr) if arr.null_count else None
         self.length.update(lengths if valid is None else lengths[valid])
         item_hashes = self.item.update(values)
         sums = np.zeros(len(arr), np.uint64)
@@ -591,9 +609,9 @@ class StructAccumulator(ColumnAccumulator):
         hashes = np.zeros(len(arr), np.uint64)
         for field, child in zip(arr.type, arr.flatten()):
             acc = self.fields.setdefault(field.name, accumulator_for(field.type))
-            hashes += mix64(acc.update(child) ^ salt(field.name))
+            add_column_hash(hashes, acc.update(child), field.name)
         if arr.null_count:
-            hashes[np.asarray(arr.is_null())] = NULL_HASH
+            hashes[~valid_mask(arr)] = NULL_HASH
         return hashes
 
     def merge(self, other: ColumnAccumulator) -> None:

@@ -11,10 +11,14 @@ True
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from datacard.arrays import string_bytes, valid_mask
 
 U64 = npt.NDArray[np.uint64]
 
@@ -36,10 +40,24 @@ def mix64(z: U64) -> U64:
     return z
 
 
+@functools.cache
 def salt(name: str) -> np.uint64:
     """A stable 64-bit salt for a column name (used to combine column hashes into row hashes)."""
     raw = name.encode("utf-8")
     return np.uint64(int(hash_bytes_buffer(raw)))
+
+
+def add_column_hash(row_hashes: U64, column_hashes: U64, name: str) -> None:
+    """Fold one column's value hashes into row hashes, in place.
+
+    The fold is a sum, so columns can be hashed in any order or in different processes and
+    added up later; the per-column salt and odd multiplier make the same values in two columns
+    count differently.
+    """
+    key = salt(name)
+    column_hashes = column_hashes ^ key
+    column_hashes *= key | np.uint64(1)
+    row_hashes += column_hashes
 
 
 def hash_bytes_buffer(raw: bytes) -> int:
@@ -63,13 +81,7 @@ def hash_numbers(values: npt.NDArray[np.generic]) -> U64:
 
 def _hash_binary(arr: pa.Array) -> U64:
     """Hash the bytes of a (large) string or binary array, 8 bytes per step."""
-    large = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
-    buffers = arr.buffers()
-    offsets = np.frombuffer(buffers[1], dtype=np.int64 if large else np.int32)
-    offsets = offsets[arr.offset : arr.offset + len(arr) + 1].astype(np.int64)
-    raw = buffers[2]
-    data = np.frombuffer(raw, dtype=np.uint8) if raw is not None else np.zeros(0, np.uint8)
-    data = data[offsets[0] : offsets[-1]]
+    offsets, data = string_bytes(arr)
     starts = offsets[:-1] - offsets[0]
     lengths = np.diff(offsets)
     padded = np.zeros(len(data) + 8, np.uint8)
@@ -107,9 +119,7 @@ def hash_array(arr: pa.Array) -> U64:
         per_value = hash_array(arr.dictionary)
         idx = _integers(arr.indices).astype(np.intp)
         out = per_value[idx] if len(per_value) else np.zeros(len(arr), np.uint64)
-    elif pa.types.is_string(t) or pa.types.is_large_string(t):
-        out = _hash_binary(arr)
-    elif pa.types.is_binary(t) or pa.types.is_large_binary(t):
+    elif _is_flat_binary(t):
         out = _hash_binary(arr)
     elif pa.types.is_string_view(t) or pa.types.is_binary_view(t):
         out = _hash_binary(arr.cast(pa.large_binary()))
@@ -124,15 +134,25 @@ def hash_array(arr: pa.Array) -> U64:
     else:
         out = hash_numbers(_integers(_numeric_storage(arr)))
     if arr.null_count:
-        out = np.where(np.asarray(arr.is_null()), NULL_HASH, out)
+        out[~valid_mask(arr)] = NULL_HASH
     return out
 
 
+def _is_flat_binary(t: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+    )
+
+
 def _integers(arr: pa.Array) -> npt.NDArray[np.generic]:
-    """A numeric array as numpy, nulls as zero (zero-copy when there are no nulls)."""
-    if arr.null_count:
-        arr = arr.fill_null(0)
-    return np.asarray(arr)
+    """Fixed-width numbers as numpy, zero-copy (values under nulls are arbitrary)."""
+    if not arr.null_count:
+        return np.asarray(arr)
+    dtype = np.dtype(arr.type.to_pandas_dtype())
+    return np.frombuffer(arr.buffers()[1], dtype=dtype)[arr.offset : arr.offset + len(arr)]
 
 
 def _numeric_storage(arr: pa.Array) -> pa.Array:

@@ -36,7 +36,7 @@ from datacard.columns import (
 from datacard.digest import merkle_root, sha256_file
 from datacard.errors import SourceError
 from datacard.executors.local import LocalExecutor
-from datacard.hashing import U64, mix64, salt
+from datacard.hashing import U64, add_column_hash
 from datacard.measured import FileSummary, Measured, SplitSummary, TopValue
 from datacard.readers import reader_for
 from datacard.readers.base import DataFile, FileInfo, Partition
@@ -238,7 +238,7 @@ def profile_partition(partition: Partition, schema: pa.Schema | None = None) -> 
             elif acc.kind == "null" and not pa.types.is_null(column.type):
                 fresh = accumulator_for(column.type)
                 acc = sp.columns[name] = merge_into(acc, fresh)
-            row_hash += mix64(acc.update(column) ^ salt(name))
+            add_column_hash(row_hash, acc.update(column), name)
         hashes.append(row_hash)
         rows += batch.num_rows
     if schema is not None:
@@ -355,12 +355,13 @@ def profile(
     result = Profile(splits_from=splits_from, notes=notes)
     with ThreadPoolExecutor(1) as hasher:
         digests = _hash_files(files, hasher)
-        done = 0
-        for partial in LocalExecutor(workers).map(_run, tasks):
-            result.merge(partial)
-            done += 1
+        partials: dict[int, Profile] = {}
+        for index, partial in LocalExecutor(workers).map(_run, tasks):
+            partials[index] = partial
             if progress:
-                progress(done, len(tasks))
+                progress(len(partials), len(tasks))
+        for index in sorted(partials):  # a fixed order: the same data gives the same numbers
+            result.merge(partials.pop(index))
         for f in files:
             result.file_facts[f.rel] = (Path(f.path).stat().st_size, digests[f.rel].result())
             result.files[f.rel] = f

@@ -159,9 +159,7 @@ def update_card(
         policy = loaded.card.policy
         measured, sidecar = _measure(root, policy.splits, policy.label, workers, progress)
         old = loaded.card.measured
-        text = update_card_text(
-            loaded.text, measured, generated_answers(measured), where=str(path)
-        )
+        text = update_card_text(loaded.text, measured, generated_answers(measured), where=str(path))
         _write(path, text, measured, sidecar)
     return Written(path, load_card(path).card, tuple(describe_changes(old, measured)))
 
@@ -221,7 +219,9 @@ def _fast_measure(root: Path, splits: Mapping[str, Sequence[str]] | None) -> Mea
         columns = split_columns.setdefault(f.split, {})
         for field in infos[f.rel].schema:
             acc = accumulator_for(field.type)
-            columns.setdefault(field.name, ColumnSummary(type=acc.type, kind=acc.kind, count=0, nulls=0))
+            columns.setdefault(
+                field.name, ColumnSummary(type=acc.type, kind=acc.kind, count=0, nulls=0)
+            )
     return Measured(
         generated_by="datacard check --fast",
         content_hash="",

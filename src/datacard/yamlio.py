@@ -272,8 +272,10 @@ def _line_of(text: str, index: int) -> int:
 def _syntax_error(exc: YAMLError, text: str, where: str) -> CardError:
     if isinstance(exc, ReaderError):
         line = _line_of(text, exc.position)
+        char = exc.character
+        code = char if isinstance(char, int) else ord(str(char)[:1] or "\0")
         return CardError(
-            f"character {exc.character!r} is not allowed in YAML",
+            f"character U+{code:04X} is not allowed in YAML",
             where=f"{where}:{line}",
             hint="remove it or write it as an escape inside double quotes",
         )

@@ -4,7 +4,7 @@ Executors decide only *where* :func:`datacard.profile.profile_partition` runs; t
 statistics.
 
 >>> list(LocalExecutor(workers=1).map(abs, [-1, 2]))
-[1, 2]
+[(0, 1), (1, 2)]
 """
 
 from __future__ import annotations
@@ -27,15 +27,15 @@ class LocalExecutor:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
-        """Results as they complete (any order)."""
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+        """``(index of the item, result)`` pairs as they complete (any order)."""
         if self.workers == 1 or len(items) <= 1:
-            yield from (fn(item) for item in items)
+            yield from ((i, fn(item)) for i, item in enumerate(items))
             return
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         workers = min(self.workers, len(items))
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = [pool.submit(fn, item) for item in items]
+            futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
             for future in as_completed(futures):
-                yield future.result()
+                yield futures[future], future.result()

@@ -54,6 +54,18 @@ def _open(
         ) from exc
 
 
+def _small_dictionary(chunk: pq.ColumnChunkMetaData) -> bool:
+    """Dictionary-encoded with a dictionary small next to the data (a low-cardinality column).
+
+    A writer falls back to plain pages when the dictionary grows too large (high cardinality);
+    reading such a column as a dictionary would only rebuild one, slowly.
+    """
+    if not (chunk.has_dictionary_page and _DICT_ENCODINGS.intersection(chunk.encodings)):
+        return False
+    dictionary_bytes = chunk.data_page_offset - chunk.dictionary_page_offset
+    return bool(dictionary_bytes * 10 < chunk.total_compressed_size)
+
+
 def dictionary_columns(pf: pq.ParquetFile, row_groups: Sequence[int]) -> list[str]:
     """Top-level string columns whose chunks in ``row_groups`` are all dictionary-encoded."""
     schema = pf.schema_arrow
@@ -71,9 +83,7 @@ def dictionary_columns(pf: pq.ParquetFile, row_groups: Sequence[int]) -> list[st
         if path not in strings:
             continue
         chunks = [md.row_group(i).column(j) for i in row_groups]
-        if chunks and all(
-            c.has_dictionary_page and _DICT_ENCODINGS.intersection(c.encodings) for c in chunks
-        ):
+        if chunks and all(_small_dictionary(c) for c in chunks):
             out.append(path)
     return out
 
