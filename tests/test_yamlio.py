@@ -301,8 +301,9 @@ def test_update_is_idempotent() -> None:
 
 
 def test_taken_over_answers_are_never_touched() -> None:
+    count = '      answer: "1,800 rows in total: 1,200 in train, 600 in test."\n'
     text = CARD_TEXT.replace(
-        '      answer: "1,800 rows in total: 1,200 in train, 600 in test."\n      generated: true\n',
+        count + "      generated: true\n",
         "      answer: About 2k rows.   # ours now\n",
     ).replace(
         '      answer: "2 splits: train, test (inferred from folders)."\n      generated: true\n',

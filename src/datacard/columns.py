@@ -369,6 +369,17 @@ class BooleanAccumulator(ColumnAccumulator):
         self.trues = int(data["trues"])
 
 
+def _first_rows(hashes: U64, wanted: U64) -> npt.NDArray[np.int64]:
+    """For each of ``wanted`` (sorted, all present in ``hashes``), the first row holding it."""
+    if len(wanted) == 0:
+        return np.zeros(0, np.int64)
+    slot = np.minimum(np.searchsorted(wanted, hashes), len(wanted) - 1)
+    rows = np.flatnonzero(wanted[slot] == hashes)
+    first = np.full(len(wanted), len(hashes), np.int64)
+    np.minimum.at(first, slot[rows], rows)
+    return first
+
+
 def _maybe_space(arr: pa.Array) -> bool:
     """Whether the strings hold a byte <= 32 or a non-ASCII byte (possible whitespace)."""
     _, raw = string_bytes(arr)
@@ -416,13 +427,11 @@ class StringAccumulator(ColumnAccumulator):
         counts = np.diff(np.r_[starts, len(ordered)]).astype(np.int64)
 
         def fetch(positions: npt.NDArray[np.intp]) -> list[Any]:
-            wanted = unique[positions]
-            where = np.flatnonzero(np.isin(hashes, wanted))
-            first: dict[int, int] = {}
-            for i, h in zip(where.tolist(), hashes[where].tolist()):
-                first.setdefault(h, i)
-            rows = [first[int(h)] for h in wanted.tolist()]
-            return valid_arr.take(pa.array(rows, pa.int64())).to_pylist()  # type: ignore[no-any-return]
+            ascending = np.sort(positions)  # unique is sorted, so these hashes are too
+            rows = _first_rows(hashes, unique[ascending])
+            by_position = dict(zip(ascending.tolist(), rows.tolist()))
+            wanted = pa.array([by_position[p] for p in positions.tolist()], pa.int64())
+            return valid_arr.take(wanted).to_pylist()  # type: ignore[no-any-return]
 
         self.frequent.update_counts(unique, counts, fetch)
         self.distinct.update_hashes(unique)

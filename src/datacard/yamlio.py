@@ -31,7 +31,18 @@ from typing import Any, Final
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, CollectionStartEvent, NodeEvent, ScalarEvent
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    NodeEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from ruamel.yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
@@ -291,28 +302,86 @@ def _syntax_error(exc: YAMLError, text: str, where: str) -> CardError:
     return CardError(f"invalid YAML: {exc}", where=where, hint="fix the YAML syntax")
 
 
-def _refuse_unsafe(text: str, where: str) -> None:
-    """Refuse aliases, anchors and explicit tags, scanning events before any object is built."""
-    for event in _yaml().parse(text):
-        line = f"{where}:{event.start_mark.line + 1}"
-        if isinstance(event, AliasEvent):
-            raise CardError(
-                f"YAML alias '*{event.anchor}' is not allowed in a card",
-                where=line,
-                hint="write the value out in full",
-            )
-        if isinstance(event, NodeEvent) and event.anchor is not None:
-            raise CardError(
-                f"YAML anchor '&{event.anchor}' is not allowed in a card",
-                where=line,
-                hint="remove the anchor",
-            )
-        if isinstance(event, ScalarEvent | CollectionStartEvent) and event.tag is not None:
-            raise CardError(
-                f"YAML tag '{event.tag}' is not allowed in a card",
-                where=line,
-                hint="remove the tag; a card holds only plain strings, numbers, lists and maps",
-            )
+def _refuse(event: Event, where: str) -> None:
+    """Refuse aliases, anchors and explicit tags (checked per event, before any node exists)."""
+    line = f"{where}:{event.start_mark.line + 1}"
+    if isinstance(event, AliasEvent):
+        raise CardError(
+            f"YAML alias '*{event.anchor}' is not allowed in a card",
+            where=line,
+            hint="write the value out in full",
+        )
+    if isinstance(event, NodeEvent) and event.anchor is not None:
+        raise CardError(
+            f"YAML anchor '&{event.anchor}' is not allowed in a card",
+            where=line,
+            hint="remove the anchor",
+        )
+    if isinstance(event, ScalarEvent | CollectionStartEvent) and event.tag is not None:
+        raise CardError(
+            f"YAML tag '{event.tag}' is not allowed in a card",
+            where=line,
+            hint="remove the tag; a card holds only plain strings, numbers, lists and maps",
+        )
+
+
+class _Builder:
+    """Builds the node tree from parser events, refusing unsafe events as they arrive.
+
+    One pass over the text gives both the safety check and the node marks; ruamel's own
+    composer would need a second parse (and would resolve aliases before we could refuse them).
+    """
+
+    def __init__(self, yaml: YAML, text: str, where: str) -> None:
+        self.events: Iterator[Event] = iter(yaml.parse(text))
+        self.resolver = yaml.resolver
+        self.where = where
+
+    def next(self) -> Event:
+        event = next(self.events)
+        _refuse(event, self.where)
+        return event
+
+    def document(self) -> Node | None:
+        root: Node | None = None
+        for event in self.events:
+            _refuse(event, self.where)
+            if isinstance(event, DocumentStartEvent):
+                if root is not None:
+                    raise CardError(
+                        "the card holds more than one YAML document",
+                        where=f"{self.where}:{event.start_mark.line + 1}",
+                        hint="remove the '---' line and what follows, or merge the documents",
+                    )
+                root = self.node(self.next())
+        return root
+
+    def node(self, event: Event) -> Node:
+        if isinstance(event, ScalarEvent):
+            tag = self.resolver.resolve(ScalarNode, event.value, event.implicit)
+            return ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+        if isinstance(event, SequenceStartEvent):
+            tag = self.resolver.resolve(SequenceNode, None, event.implicit)
+            seq = SequenceNode(tag, [], event.start_mark, None, flow_style=event.flow_style)
+            item = self.next()
+            while not isinstance(item, SequenceEndEvent):
+                seq.value.append(self.node(item))
+                item = self.next()
+            seq.end_mark = item.end_mark
+            return seq
+        if isinstance(event, MappingStartEvent):
+            tag = self.resolver.resolve(MappingNode, None, event.implicit)
+            mapping = MappingNode(tag, [], event.start_mark, None, flow_style=event.flow_style)
+            item = self.next()
+            while not isinstance(item, MappingEndEvent):
+                key = self.node(item)
+                mapping.value.append((key, self.node(self.next())))
+                item = self.next()
+            mapping.end_mark = item.end_mark
+            return mapping
+        raise CardError(  # pragma: no cover - the parser never yields anything else here
+            f"unexpected YAML event {type(event).__name__}", where=self.where
+        )
 
 
 def _pairs(node: MappingNode) -> list[tuple[Node, Node]]:
@@ -351,13 +420,17 @@ def _check_keys(node: Node, where: str) -> None:
             _check_keys(item, where)
 
 
-def _compose(text: str, where: str) -> MappingNode:
-    """Safety checks plus the node tree (with marks) of the card's top-level mapping."""
+def _compose(text: str, where: str) -> tuple[MappingNode, Any]:
+    """Safety checks, the node tree (with marks) of the top-level mapping, and its plain data."""
+    yaml = _yaml()
     try:
-        _refuse_unsafe(text, where)
-        root = _yaml().compose(text)
+        root = _Builder(yaml, text, where).document()
     except YAMLError as exc:
         raise _syntax_error(exc, text, where) from None
+    except RecursionError:
+        raise CardError(
+            "the card is nested too deeply", where=where, hint="flatten the structure"
+        ) from None
     if root is None:
         raise CardError("the card is empty", where=where, hint="run 'datacard init' to create one")
     if not isinstance(root, MappingNode):
@@ -367,7 +440,7 @@ def _compose(text: str, where: str) -> MappingNode:
             hint="start from the file 'datacard init' writes",
         )
     _check_keys(root, where)
-    return root
+    return root, yaml.constructor.construct_document(root)
 
 
 def _child(node: Node, step: object) -> tuple[Node, Node] | None:
@@ -454,18 +527,11 @@ def _validation_error(exc: ValidationError, root: MappingNode, where: str) -> Ca
     return CardError(message, where=f"{where}:{line}", hint=hint)
 
 
-def _plain_data(text: str, where: str) -> Any:
-    try:
-        return _yaml().load(text)
-    except YAMLError as exc:
-        raise _syntax_error(exc, text, where) from None
-
-
 def parse_card(text: str, where: str = "datacard.yaml") -> Card:
     """Validate card text (see :func:`load_card`); ``where`` names the file in errors."""
-    root = _compose(text, where)
+    root, data = _compose(text, where)
     try:
-        return Card.model_validate(_plain_data(text, where))
+        return Card.model_validate(data)
     except ValidationError as exc:
         raise _validation_error(exc, root, where) from None
 
@@ -602,8 +668,7 @@ def update_card_text(
     (or "" when the data no longer answers it); other answers are never touched, and questions
     a person deleted are not re-added. The result is checked to load before it is returned.
     """
-    root = _compose(text, where)
-    data = _plain_data(text, where)
+    root, data = _compose(text, where)
     nl = "\r\n" if "\r\n" in text else "\n"
     edits = [_measured_edit(text, root, measured, nl), *_answer_edits(text, root, data, generated)]
     out = text
