@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from datacard.measured import ColumnSummary
-from datacard.profile import Profile, profile
+from datacard.profiling import Profile, profile
 
 rows = st.lists(
     st.tuples(

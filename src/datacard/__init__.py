@@ -1,5 +1,8 @@
 """datacard: keep the documentation of machine-learning datasets true.
 
+The profiling engine (pyarrow, numpy, datasketches) is imported on first use, so commands that
+only read a card start fast.
+
 >>> import pyarrow as pa, datacard
 >>> datacard.profile(pa.table({"x": [1, 2]})).splits["train"].rows
 2
@@ -7,11 +10,15 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING, Any
 
 from datacard.errors import CardError, DatacardError, SourceError, UsageError
 from datacard.findings import Finding, Severity
-from datacard.profile import Profile, profile
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from datacard.profiling import Profile, profile
 
 __all__ = [
     "CardError",
@@ -24,3 +31,11 @@ __all__ = [
     "__version__",
     "profile",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in {"Profile", "profile"}:
+        from datacard import profiling
+
+        return getattr(profiling, name)
+    raise AttributeError(f"module 'datacard' has no attribute '{name}'")

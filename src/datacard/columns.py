@@ -30,6 +30,7 @@ from datacard.hashing import (
     hash_numbers,
     mix64,
 )
+from datacard.logical_types import type_name
 from datacard.measured import ColumnSummary, Histogram, LengthStats, Number, TopValue
 from datacard.sketches import DistinctCount, FrequentItems, Moments, Quantiles
 
@@ -644,17 +645,6 @@ class StructAccumulator(ColumnAccumulator):
     def _load(self, data: dict[str, Any]) -> None:
         super()._load(data)
         self.fields = {n: accumulator_from_dict(d) for n, d in data["fields"].items()}
-
-
-def type_name(t: pa.DataType) -> str:
-    """How a column's type is written in the card (dictionaries by their value type)."""
-    if pa.types.is_dictionary(t):
-        return type_name(t.value_type)
-    if pa.types.is_large_string(t) or pa.types.is_string_view(t):
-        return "string"
-    if pa.types.is_large_binary(t) or pa.types.is_binary_view(t):
-        return "binary"
-    return str(t)
 
 
 def accumulator_for(t: pa.DataType) -> ColumnAccumulator:

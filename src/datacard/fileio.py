@@ -21,8 +21,6 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-import filelock
-
 from datacard.errors import LockTimeout
 
 
@@ -78,6 +76,8 @@ def card_lock(card_path: str | Path, timeout: float = 10.0) -> Iterator[Path]:
     Raises :class:`~datacard.errors.LockTimeout` when another datacard process keeps it longer.
     Yields the lock file's path.
     """
+    import filelock  # imported here: a read-only command never pays for it
+
     lock_file = lock_path(card_path)
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(lock_file, timeout=timeout)

@@ -21,21 +21,23 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from datacard.card import Card, new_card
 from datacard.checks.conformance import ConformanceCheck
-from datacard.columns import accumulator_for
 from datacard.datasheet import generated_answers
 from datacard.digest import sha256_file
 from datacard.errors import CardError, UsageError
 from datacard.fileio import atomic_write, card_lock
 from datacard.findings import Finding
 from datacard.license import detect_license
+from datacard.logical_types import kind_of, type_name
 from datacard.measured import ColumnSummary, FileSummary, Measured, SplitSummary
-from datacard.profile import Progress, profile
 from datacard.readers import reader_for
 from datacard.yamlio import LoadedCard, load_card, render_new_card, update_card_text
+
+if TYPE_CHECKING:
+    from datacard.profiling import Progress
 
 CARD_NAME = "datacard.yaml"
 SIDECAR_DIR = ".datacard"
@@ -71,6 +73,8 @@ def _measure(
     progress: Progress | None,
 ) -> tuple[Measured, bytes]:
     """Profile the data; return the measured summary and the sidecar's bytes."""
+    from datacard.profiling import profile
+
     result = profile(root, splits=splits or None, workers=workers, progress=progress)
     if label is not None:
         known = {c for sp in result.splits.values() for c in sp.columns}
@@ -218,10 +222,10 @@ def _fast_measure(root: Path, splits: Mapping[str, Sequence[str]] | None) -> Mea
     for f in layout.files:
         columns = split_columns.setdefault(f.split, {})
         for field in infos[f.rel].schema:
-            acc = accumulator_for(field.type)
-            columns.setdefault(
-                field.name, ColumnSummary(type=acc.type, kind=acc.kind, count=0, nulls=0)
+            summary = ColumnSummary(
+                type=type_name(field.type), kind=kind_of(field.type), count=0, nulls=0
             )
+            columns.setdefault(field.name, summary)
     return Measured(
         generated_by="datacard check --fast",
         content_hash="",

@@ -455,24 +455,27 @@ def _child(node: Node, step: object) -> tuple[Node, Node] | None:
     return None
 
 
-def _locate(root: MappingNode, loc: Sequence[int | str]) -> tuple[int, str, bool]:
-    """(1-based line, dotted path, whether the last step exists) for a pydantic location."""
+def _locate(root: MappingNode, loc: Sequence[int | str], missing: bool) -> tuple[int, str]:
+    """(1-based line, dotted path) of a pydantic error location in the node tree.
+
+    Steps that match no node are union or validator tags (``float``, ``function-after[...]``)
+    and are left out, except the last step of a ``missing`` error: the absent field itself.
+    """
     node: Node = root
     line = root.start_mark.line + 1
     path = ""
-    for step in loc:
-        if step == "[key]":
-            continue
-        if isinstance(node, ScalarNode):
-            break  # the rest are union/validator tags of a scalar value
-        found = _child(node, step)
-        path += f"[{step}]" if isinstance(step, int) else (f".{step}" if path else str(step))
+    steps = [step for step in loc if step != "[key]"]
+    for index, step in enumerate(steps):
+        found = None if isinstance(node, ScalarNode) else _child(node, step)
         if found is None:
-            return line, path, False
-        key, node = found
-        anchor = node if not isinstance(node, CollectionNode) or node.flow_style else key
-        line = anchor.start_mark.line + 1
-    return line, path, True
+            if not (missing and index == len(steps) - 1):
+                continue
+        else:
+            key, node = found
+            anchor = node if not isinstance(node, CollectionNode) or node.flow_style else key
+            line = anchor.start_mark.line + 1
+        path += f"[{step}]" if isinstance(step, int) else (f".{step}" if path else str(step))
+    return line, path
 
 
 def _unwrap(annotation: Any, step: int | str) -> Any:
@@ -509,8 +512,8 @@ def _validation_error(exc: ValidationError, root: MappingNode, where: str) -> Ca
     errors = exc.errors(include_url=False)
     first = errors[0]
     loc = [step for step in first["loc"] if step != "[key]"]
-    line, path, _ = _locate(root, first["loc"])
     kind = first["type"]
+    line, path = _locate(root, first["loc"], missing=kind == "missing")
     if kind == "missing":
         hint = "add it"
     elif kind == "extra_forbidden":

@@ -1,6 +1,6 @@
 """Run partition work here: in this process, or in a pool of worker processes.
 
-Executors decide only *where* :func:`datacard.profile.profile_partition` runs; they contain no
+Executors decide only *where* :func:`datacard.profiling.profile_partition` runs; they contain no
 statistics.
 
 >>> list(LocalExecutor(workers=1).map(abs, [-1, 2]))

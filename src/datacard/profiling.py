@@ -31,12 +31,12 @@ from datacard.columns import (
     accumulator_for,
     accumulator_from_dict,
     merge_into,
-    type_name,
 )
 from datacard.digest import merkle_root, sha256_file
 from datacard.errors import SourceError
 from datacard.executors.local import LocalExecutor
 from datacard.hashing import U64, add_column_hash
+from datacard.logical_types import type_name
 from datacard.measured import FileSummary, Measured, SplitSummary, TopValue
 from datacard.readers import reader_for
 from datacard.readers.base import DataFile, FileInfo, Partition
