@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import re
+import typing
 
 import pytest
 from pydantic import ValidationError
 
-from datacard.card import Answer, Card, Policy, ToleranceOverrides, Tolerances, new_card
+from datacard.card import (
+    Answer,
+    Card,
+    Policy,
+    SectionId,
+    ToleranceOverrides,
+    Tolerances,
+    new_card,
+)
 from datacard.datasheet import GENERATABLE, SECTIONS, generated_answers, question
 from datacard.measured import ColumnSummary, Measured, SplitSummary, TopValue
 
@@ -75,6 +84,10 @@ def test_sections_follow_the_paper() -> None:
         assert question(key).text
     with pytest.raises(KeyError):
         question("uses.nope")
+
+
+def test_section_ids_match_the_model() -> None:
+    assert typing.get_args(SectionId) == tuple(SECTIONS)
 
 
 def test_generated_answers_are_precise_english() -> None:

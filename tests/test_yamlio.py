@@ -31,6 +31,7 @@ from datacard.yamlio import (
     parse_card,
     quote,
     render_new_card,
+    save_measured,
     scalar,
     update_card_text,
 )
@@ -239,6 +240,23 @@ def test_missing_field_and_bad_version(tmp_path: Path) -> None:
     assert "version: Value error, '1.0' is not a semantic version like 1.2.0" in message
 
 
+def test_union_tags_are_not_part_of_the_path(tmp_path: Path) -> None:
+    text = CARD_TEXT.replace("          min: -1.5\n", "          min: [1]\n", 1)
+    line = text.splitlines().index("          min: [1]") + 1
+    message = card_error(tmp_path, text)
+    assert message.startswith(
+        f"datacard.yaml:{line}: measured.splits.train.columns.x.min: Input should be a valid"
+    )
+    assert "more problems after this one)" in message
+    message = card_error(tmp_path, "name: x\ncreators: [{name: a}, 3]\n")
+    assert message.startswith("datacard.yaml:2: creators[1]: Input should be a valid dictionary")
+
+
+def test_multiple_documents_are_refused(tmp_path: Path) -> None:
+    message = card_error(tmp_path, "name: x\n---\nname: y\n")
+    assert message.startswith("datacard.yaml:2: the card holds more than one YAML document")
+
+
 def test_machine_part_errors_are_located_too(tmp_path: Path) -> None:
     text = CARD_TEXT.replace("    test:\n      rows: 600", "    test:\n      rows: many")
     lines = text.splitlines()
@@ -374,6 +392,15 @@ def test_crlf_cards_keep_crlf() -> None:
 def test_update_refuses_an_unsafe_card() -> None:
     with pytest.raises(CardError, match="anchor"):
         update_card_text(CARD_TEXT.replace("name: digits", "name: &n digits"), NEW, {})
+
+
+def test_save_measured_updates_the_file_in_place(tmp_path: Path) -> None:
+    path = write(tmp_path, CARD_TEXT.replace('summary: ""', "summary: Digits.  # ours"))
+    loaded = save_measured(path, NEW)
+    assert loaded.card.measured == NEW
+    assert path.read_text(encoding="utf-8") == loaded.text
+    assert "summary: Digits.  # ours\n" in loaded.text
+    assert load_card(path).card == loaded.card
 
 
 # ------------------------------------------------------------------ the property

@@ -47,7 +47,9 @@ from ruamel.yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, Seq
 from ruamel.yaml.reader import ReaderError
 
 from datacard.card import Card, Tolerances
+from datacard.datasheet import generated_answers
 from datacard.errors import CardError
+from datacard.fileio import atomic_write, card_lock
 from datacard.measured import Measured
 
 MEASURED_MARKER: Final = (
@@ -679,3 +681,18 @@ def update_card_text(
         out = out[: edit.start] + edit.text + out[edit.end :]
     parse_card(out, where)
     return out
+
+
+def save_measured(path: str | Path, measured: Measured, *, timeout: float = 10.0) -> LoadedCard:
+    """Update the card file at ``path`` in place with ``measured``, under the card's lock.
+
+    Reads, splices (:func:`update_card_text`) and writes atomically while holding
+    :func:`~datacard.fileio.card_lock`, so two datacard processes never interleave.
+    """
+    path = Path(path)
+    with card_lock(path, timeout=timeout):
+        loaded = load_card(path)
+        text = update_card_text(loaded.text, measured, generated_answers(measured), where=str(path))
+        if text != loaded.text:
+            atomic_write(path, text)
+    return LoadedCard(path=path, text=text, card=parse_card(text, str(path)))

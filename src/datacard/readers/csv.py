@@ -11,11 +11,14 @@ module to name the line, and the column, at fault.
 from __future__ import annotations
 
 import csv
+import functools
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -36,6 +39,8 @@ from datacard.readers.base import (
 
 #: Bytes per block read (and type-inferred) at a time; ~50-100k rows of a typical table.
 BLOCK_SIZE = 8 << 20
+#: Target size of a byte range of a large uncompressed file (a unit of parallel work).
+RANGE_BYTES = 32 << 20
 #: Text read as null. Unlike pyarrow's default, "NaN"/"nan" stay NaN in float columns.
 NULL_VALUES = ["", "NULL", "null", "NA", "N/A", "n/a", "#N/A", "#NA", "<NA>"]
 
@@ -47,18 +52,40 @@ def _delimiter(file: DataFile) -> str:
     return "\t" if file.format == "tsv" else ","
 
 
-def _open(file: DataFile, include: Sequence[str] | None = None) -> pacsv.CSVStreamingReader:
-    stream = pa.input_stream(file.path, compression=file.compression)
+def _open(
+    file: DataFile,
+    include: Sequence[str] | None = None,
+    byte_range: tuple[int, int] | None = None,
+) -> pacsv.CSVStreamingReader:
+    """A streaming reader of the whole file, or of one byte range of an uncompressed file.
+
+    A range after the first starts at a record boundary and has no header: it gets the file's
+    column names, and every range gets the column types of the file's first block, so all
+    ranges agree.
+    """
+    names: list[str] | None = None
+    types: dict[str, pa.DataType] | None = None
+    stream: pa.NativeFile
+    if byte_range is None:
+        stream = pa.input_stream(file.path, compression=file.compression)
+    else:
+        schema = _file_schema(file.path, *_stamp(file.path), _delimiter(file))
+        start, end = byte_range
+        names = schema.names if start > 0 else None
+        if len(set(schema.names)) == len(schema.names):
+            types = {f.name: f.type for f in schema}
+        stream = pa.BufferReader(pa.memory_map(file.path).read_at(end - start, start))
     try:
         reader = pacsv.open_csv(
             stream,
-            read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
+            read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE, column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=_delimiter(file), newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 null_values=NULL_VALUES,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=False,
                 include_columns=list(include) if include is not None else None,
+                column_types=types,
             ),
         )
         _ = reader.schema.names  # a header that is not UTF-8 fails here
@@ -89,19 +116,31 @@ class CsvReader:
         return FileInfo(schema=renamed, rows=None, warnings=rename_warnings(file, names, unique))
 
     def partitions(self, file: DataFile) -> Sequence[Partition]:
-        """One partition per file (text cannot be split safely without parsing it)."""
-        return [Partition(file=file, unit=file.rel)]
+        """Byte ranges of about :data:`RANGE_BYTES` for a large uncompressed file, else one.
+
+        A range ends after a newline with an even number of quote characters before it, so it
+        never cuts a quoted field (RFC 4180 quoting: a doubled quote keeps the parity).
+        """
+        size = Path(file.path).stat().st_size
+        if file.compression is not None or size < 2 * RANGE_BYTES:
+            return [Partition(file=file, unit=file.rel)]
+        bounds = record_boundaries(file.path, RANGE_BYTES)
+        return [
+            Partition(file=file, unit=f"{file.rel}@{start}", byte_range=(start, end))
+            for start, end in itertools.pairwise(bounds)
+        ]
 
     def batches(self, partition: Partition) -> Iterator[pa.RecordBatch]:
         """Record batches of the file, renamed and restricted to the partition's columns."""
         file = partition.file
         check_file(file)
-        reader = _open(file)
+        reader = _open(file, byte_range=partition.byte_range)
         read = columns_to_read(file, reader.schema.names, partition.columns)
         rename = None if read is not None else unique_names(reader.schema.names)
         if read is not None:
             reader.close()
-            reader = _open(file, read)
+            reader = _open(file, read, partition.byte_range)
+        last = partition.byte_range is None or partition.byte_range[1] == _stamp(file.path)[0]
         verified = False
         try:
             _check_text(file, reader.schema)
@@ -109,7 +148,12 @@ class CsvReader:
                 try:
                     batch = reader.read_next_batch()
                 except StopIteration:
-                    if not verified and _open_quote_at_end(file) and (problem := scan(file)):
+                    if (
+                        last
+                        and not verified
+                        and _open_quote_at_end(file)
+                        and (problem := scan(file))
+                    ):
                         raise problem from None
                     return
                 except _ERRORS as exc:
@@ -132,6 +176,49 @@ def _check_text(file: DataFile, schema: pa.Schema) -> None:
             where=where(file),
             hint="re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)",
         )
+
+
+def _stamp(path: str) -> tuple[int, int]:
+    info = Path(path).stat()
+    return info.st_size, info.st_mtime_ns
+
+
+@functools.lru_cache(maxsize=32)
+def _file_schema(path: str, size: int, mtime_ns: int, delimiter: str) -> pa.Schema:
+    """The column names and types pyarrow infers from the file's first block (cached)."""
+    file = DataFile(path=path, rel=Path(path).name, split="", format="csv")
+    reader = _open(file)
+    try:
+        return reader.schema
+    finally:
+        reader.close()
+
+
+def record_boundaries(path: str, target: int) -> list[int]:
+    """Offsets ``[0, ..., size]`` cutting the file after newlines outside quoted fields."""
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    size = len(data)
+    bounds = [0]
+    quotes = 0  # quote characters before bounds[-1]
+    while size - bounds[-1] > 2 * target:
+        start = bounds[-1]
+        cut = start + target
+        quotes += int(np.count_nonzero(data[start:cut] == 34))
+        while cut < size:
+            newline = cut + int(np.argmax(data[cut : cut + (1 << 20)] == 10))
+            if data[newline] != 10:  # no newline in this window: look further
+                quotes += int(np.count_nonzero(data[cut : cut + (1 << 20)] == 34))
+                cut += 1 << 20
+                continue
+            quotes += int(np.count_nonzero(data[cut : newline + 1] == 34))
+            cut = newline + 1
+            if quotes % 2 == 0:
+                break
+        if cut >= size:
+            break
+        bounds.append(cut)
+    bounds.append(size)
+    return bounds
 
 
 def _has_line_break(batch: pa.RecordBatch) -> bool:
