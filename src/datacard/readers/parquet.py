@@ -63,7 +63,7 @@ def _small_dictionary(chunk: pq.ColumnChunkMetaData) -> bool:
     if not (chunk.has_dictionary_page and _DICT_ENCODINGS.intersection(chunk.encodings)):
         return False
     dictionary_bytes = chunk.data_page_offset - chunk.dictionary_page_offset
-    return bool(dictionary_bytes * 10 < chunk.total_compressed_size)
+    return bool(dictionary_bytes <= 4096 or dictionary_bytes * 10 < chunk.total_compressed_size)
 
 
 def dictionary_columns(pf: pq.ParquetFile, row_groups: Sequence[int]) -> list[str]:
