@@ -18,7 +18,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -195,28 +194,42 @@ def _file_schema(path: str, size: int, mtime_ns: int, delimiter: str) -> pa.Sche
 
 
 def record_boundaries(path: str, target: int) -> list[int]:
-    """Offsets ``[0, ..., size]`` cutting the file after newlines outside quoted fields."""
-    data = np.memmap(path, dtype=np.uint8, mode="r")
-    size = len(data)
+    """Offsets ``[0, ..., size]`` cutting the file after newlines outside quoted fields.
+
+    One sequential read of the file (counting quote characters), so it costs about as much as
+    hashing it and keeps no more than a window in memory.
+    """
+    window = 1 << 20
+    size = Path(path).stat().st_size
     bounds = [0]
-    quotes = 0  # quote characters before bounds[-1]
-    while size - bounds[-1] > 2 * target:
-        start = bounds[-1]
-        cut = start + target
-        quotes += int(np.count_nonzero(data[start:cut] == 34))
-        while cut < size:
-            newline = cut + int(np.argmax(data[cut : cut + (1 << 20)] == 10))
-            if data[newline] != 10:  # no newline in this window: look further
-                quotes += int(np.count_nonzero(data[cut : cut + (1 << 20)] == 34))
-                cut += 1 << 20
-                continue
-            quotes += int(np.count_nonzero(data[cut : newline + 1] == 34))
-            cut = newline + 1
-            if quotes % 2 == 0:
+    with Path(path).open("rb") as handle:
+        position = 0  # bytes read so far
+        quotes = 0  # quote characters before ``position``
+        while size - bounds[-1] > 2 * target:
+            goal = bounds[-1] + target
+            while position < goal:  # count quotes up to the goal
+                chunk = handle.read(min(window, goal - position))
+                quotes += chunk.count(b'"')
+                position += len(chunk)
+            cut = None
+            while cut is None and position < size:
+                chunk = handle.read(window)
+                start = 0
+                while (newline := chunk.find(b"\n", start)) >= 0:
+                    if (quotes + chunk.count(b'"', 0, newline + 1)) % 2 == 0:
+                        cut = position + newline + 1
+                        break
+                    start = newline + 1
+                if cut is None:
+                    quotes += chunk.count(b'"')
+                    position += len(chunk)
+                else:
+                    quotes += chunk.count(b'"', 0, cut - position)
+                    position = cut
+                    handle.seek(cut)
+            if cut is None or cut >= size:
                 break
-        if cut >= size:
-            break
-        bounds.append(cut)
+            bounds.append(cut)
     bounds.append(size)
     return bounds
 
