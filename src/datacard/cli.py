@@ -293,8 +293,4 @@ def show(
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point (exits): usage errors exit 2 with click's message, ours via :func:`_friendly`."""
-    if argv is None:  # the real command line (not a test calling main)
-        # pyarrow imports pandas (~0.4 s) on its first conversion just to look for pandas
-        # types; the command line reads files only and never needs it.
-        sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
     app(args=list(sys.argv[1:] if argv is None else argv), prog_name="datacard")
