@@ -291,6 +291,87 @@ def show(
         out.print(table)
 
 
+@app.command()
+@_friendly
+def report(
+    root: DirArg,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Where to write (default: DIR/datacard.html).", metavar="FILE"
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also print it to PDF with headless Chromium.")
+    ] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write a self-contained HTML report for people who do not read YAML."""
+    from datacard.fileio import atomic_write
+    from datacard.workflow import card_path, render
+
+    content, suffix = render(root, "html")
+    target = output or card_path(root).with_suffix(suffix)
+    atomic_write(target, content)
+    out.print(f"wrote {target}")
+    if pdf:
+        from datacard.render.pdf import print_pdf
+
+        pdf_path = target.with_suffix(".pdf")
+        print_pdf(target, pdf_path)
+        out.print(f"wrote {pdf_path}")
+
+
+@app.command()
+@_friendly
+def export(
+    root: DirArg,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="hf, croissant, markdown or json.", metavar="FORMAT"),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Where to write (default: standard output).", metavar="FILE"
+        ),
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Export the card for machines: a Hugging Face card, Croissant 1.1, Markdown or JSON."""
+    from datacard.fileio import atomic_write
+    from datacard.workflow import render
+
+    content, _ = render(root, fmt)
+    if output is None:
+        text = content.decode() if isinstance(content, bytes) else content
+        sys.stdout.write(text)
+        return
+    atomic_write(output, content)
+    out.print(f"wrote {output}")
+
+
+@app.command(name="import")
+@_friendly
+def import_(
+    fmt: Annotated[str, typer.Argument(help="croissant or hf.", metavar="FORMAT")],
+    source: Annotated[
+        Path, typer.Argument(help="The Croissant JSON or HF README.md.", metavar="FILE")
+    ],
+    root: Annotated[
+        Path, typer.Argument(help="The dataset's folder (default: here).", metavar="DIR")
+    ] = Path(),
+    debug: DebugOpt = False,
+) -> None:
+    """Fill the card's human-written part from an existing Croissant file or HF card."""
+    from datacard.workflow import import_documentation
+
+    written = import_documentation(fmt, source, root)
+    out.print(f"wrote {written.path} (human-written part from {source})")
+    if written.card.measured is None:
+        out.print(f"next: measure the data with: datacard update {root}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point (exits): usage errors exit 2 with click's message, ours via :func:`_friendly`."""
     app(args=list(sys.argv[1:] if argv is None else argv), prog_name="datacard")

@@ -277,3 +277,74 @@ def card_json(card: Card) -> dict[str, Any]:
         "notes": list(measured.notes) if measured else [],
     }
     return out
+
+
+def card_findings(root: str | Path) -> tuple[Card, list[Finding]]:
+    """The card and what a fast check finds (files, schema, required fields): for reports."""
+    card = open_card(root).card
+    return card, check_card(root, fast=True)
+
+
+def render(root: str | Path, fmt: str) -> tuple[str | bytes, str]:
+    """Render the card of ``root`` with the renderer named ``fmt``; (content, default suffix)."""
+    from datacard.registry import lookup
+
+    renderer = lookup("renderers", fmt)()
+    card, findings = card_findings(root)
+    return renderer.render(card, findings), str(renderer.suffix)
+
+
+def import_documentation(fmt: str, source: str | Path, root: str | Path) -> Written:
+    """Fill the human-owned part of ``root``'s card from a Croissant file or an HF card.
+
+    Imported non-empty values replace the card's; everything measured is kept. Without a card,
+    one is created with an empty ``measured`` (run ``datacard update`` to measure).
+    """
+    from datacard.registry import lookup
+
+    source = Path(source)
+    if not source.is_file():
+        raise UsageError(f"{source} is not a file", hint="give the Croissant JSON or README.md")
+    imported = lookup("importers", fmt)().read(source)
+    root = _require_root(root)
+    path = card_path(root)
+    with card_lock(path):
+        if path.exists():
+            base = load_card(path).card.model_dump(mode="json", exclude_none=True)
+        else:
+            folder = root if root.is_dir() else root.parent
+            base = new_card(folder.resolve().name or "dataset").model_dump(
+                mode="json", exclude_none=True
+            )
+        merged = _merge_human(base, imported)
+        try:
+            card = Card.model_validate(merged)
+        except ValueError as exc:
+            raise CardError(
+                f"the imported documentation does not fit a card: {exc}", where=str(source)
+            ) from None
+        atomic_write(path, render_new_card(card))
+    return Written(path, card)
+
+
+def _merge_human(base: dict[str, Any], imported: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``imported``'s non-empty values; datasheet answers merged per question."""
+    out = dict(base)
+    for key, value in imported.items():
+        if key == "measured" or value in (None, "", [], {}):
+            continue
+        if key == "datasheet" and isinstance(value, Mapping):
+            sheet = {s: dict(q) for s, q in out.get("datasheet", {}).items()}
+            for section, answers in value.items():
+                for qid, answer in answers.items():
+                    text = answer.get("answer", "") if isinstance(answer, Mapping) else answer
+                    if not text:
+                        continue
+                    current = dict(sheet.setdefault(section, {}).get(qid, {}))
+                    current.update({"answer": text, "generated": False})
+                    current.setdefault("question", qid)
+                    sheet[section][qid] = current
+            out["datasheet"] = sheet
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,1 @@
+"""Importers: documentation people already wrote (HF cards, Croissant) into a card."""
