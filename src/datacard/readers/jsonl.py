@@ -1,7 +1,8 @@
-"""JSON Lines files (optionally .gz/.bz2/.zst): one JSON object per line, one partition per file.
+"""JSON Lines files (optionally .gz/.bz2/.zst): one JSON object per line.
 
-pyarrow reads the whole file (types are unified over all lines); only if it fails do we re-scan
-the lines with Python's ``json`` to name the line and field at fault.
+A file is read whole (types unified over all lines), except a large uncompressed one, which is
+read in byte ranges of lines (bounded memory, in parallel) with the types of its first range.
+Only if pyarrow fails do we re-scan the lines with Python's ``json`` to name the line and field.
 
 >>> kind_of(3), kind_of(2.5), kind_of(True), kind_of("x")
 ('number', 'number', 'boolean', 'string')
@@ -9,8 +10,11 @@ the lines with Python's ``json`` to name the line and field at fault.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import ClassVar
 
 import pyarrow as pa
@@ -32,6 +36,8 @@ from datacard.readers.base import (
 
 #: Bytes parsed per block; a line longer than this is retried with a bigger block.
 BLOCK_SIZE = 16 << 20
+#: A larger uncompressed file is read in byte ranges of about this size (bounded memory).
+RANGE_BYTES = 64 << 20
 
 _ERRORS = (pa.ArrowException, OSError, ValueError)
 
@@ -47,14 +53,27 @@ def _raw_lines(file: DataFile) -> Iterator[bytes]:
             yield rest
 
 
-def read_table(file: DataFile) -> pa.Table:
-    """The whole file as one table; SourceError naming line and field on bad input."""
+def read_table(
+    file: DataFile,
+    byte_range: tuple[int, int] | None = None,
+    schema: pa.Schema | None = None,
+) -> pa.Table:
+    """The whole file (or one byte range of lines) as a table; SourceError naming the line.
+
+    With ``schema`` the lines are parsed to those types (a field or type outside it is an
+    error naming the line), which keeps the byte ranges of one file consistent.
+    """
     check_file(file)
     block = BLOCK_SIZE
+    parse = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
     for _attempt in range(2):
         try:
-            with pa.input_stream(file.path, compression=file.compression) as stream:
-                table = pajson.read_json(stream, read_options=pajson.ReadOptions(block_size=block))
+            with _open_range(file, byte_range) as stream:
+                table = pajson.read_json(
+                    stream,
+                    read_options=pajson.ReadOptions(block_size=block),
+                    parse_options=parse if schema is not None else None,
+                )
             table.validate(full=True)  # pyarrow's JSON parser lets invalid UTF-8 through
             return table
         except _ERRORS as exc:
@@ -65,6 +84,43 @@ def read_table(file: DataFile) -> pa.Table:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _open_range(file: DataFile, byte_range: tuple[int, int] | None) -> pa.NativeFile:
+    if byte_range is None:
+        return pa.input_stream(file.path, compression=file.compression)
+    start, end = byte_range
+    return pa.BufferReader(pa.memory_map(file.path).read_at(end - start, start))
+
+
+def line_boundaries(path: str, target: int) -> list[int]:
+    """Offsets ``[0, ..., size]`` cutting the file after a newline every ``target`` bytes.
+
+    A JSON line holds no raw newline (inside strings it is escaped), so any newline ends a
+    record.
+    """
+    size = Path(path).stat().st_size
+    bounds = [0]
+    with Path(path).open("rb") as handle:
+        while size - bounds[-1] > 2 * target:
+            handle.seek(bounds[-1] + target)
+            skipped = 0
+            while chunk := handle.read(1 << 20):
+                newline = chunk.find(b"\n")
+                if newline >= 0:
+                    bounds.append(bounds[-1] + target + skipped + newline + 1)
+                    break
+                skipped += len(chunk)
+            else:
+                break
+    bounds.append(size)
+    return bounds
+
+
+@functools.lru_cache(maxsize=32)
+def _first_range_schema(path: str, size: int, mtime_ns: int, end: int) -> pa.Schema:
+    file = DataFile(path=path, rel=Path(path).name, split="", format="jsonl")
+    return read_table(file, (0, end)).schema
+
+
 class JsonlReader:
     """Reads ``.jsonl`` / ``.ndjson`` files."""
 
@@ -72,17 +128,43 @@ class JsonlReader:
     formats: ClassVar[frozenset[str]] = frozenset({"jsonl"})
 
     def inspect(self, file: DataFile) -> FileInfo:
-        """Schema and row count (JSON types need the whole file)."""
-        table = read_table(file)
-        return FileInfo(schema=table.schema, rows=table.num_rows)
+        """Schema and row count: over the whole file, or over the first range of a large one."""
+        ranges = self._ranges(file)
+        if ranges is None:
+            table = read_table(file)
+            return FileInfo(schema=table.schema, rows=table.num_rows)
+        return FileInfo(schema=self._schema(file, ranges[1]), rows=None)
 
     def partitions(self, file: DataFile) -> Sequence[Partition]:
-        """One partition per file."""
-        return [Partition(file=file, unit=file.rel)]
+        """One partition per file; byte ranges of lines for a large uncompressed file."""
+        ranges = self._ranges(file)
+        if ranges is None:
+            return [Partition(file=file, unit=file.rel)]
+        return [
+            Partition(file=file, unit=f"{file.rel}@{start}", byte_range=(start, end))
+            for start, end in itertools.pairwise(ranges)
+        ]
+
+    @staticmethod
+    def _ranges(file: DataFile) -> list[int] | None:
+        if file.compression is not None or Path(file.path).stat().st_size < 2 * RANGE_BYTES:
+            return None
+        return line_boundaries(file.path, RANGE_BYTES)
+
+    @staticmethod
+    def _schema(file: DataFile, first_end: int) -> pa.Schema:
+        info = Path(file.path).stat()
+        return _first_range_schema(file.path, info.st_size, info.st_mtime_ns, first_end)
 
     def batches(self, partition: Partition) -> Iterator[pa.RecordBatch]:
-        """Record batches of the file, restricted to the partition's columns."""
-        table = read_table(partition.file)
+        """Record batches of the file (or range), restricted to the partition's columns."""
+        if partition.byte_range is None:
+            table = read_table(partition.file)
+        else:
+            ranges = self._ranges(partition.file)
+            first_end = ranges[1] if ranges else partition.byte_range[1]
+            schema = self._schema(partition.file, first_end)
+            table = read_table(partition.file, partition.byte_range, schema)
         names = table.schema.names
         read = columns_to_read(partition.file, names, partition.columns)
         rename = None if read is not None else unique_names(names)

@@ -1,4 +1,4 @@
-"""Large CSV files are read as byte ranges in parallel; the result equals one sequential read."""
+"""Large CSV and JSON Lines files are read as byte ranges in parallel, like one sequential read."""
 
 from __future__ import annotations
 
@@ -59,3 +59,31 @@ def _file(root: Path) -> csv_reader.DataFile:
     from datacard.layout import discover
 
     return discover(root).files[0]
+
+
+def test_large_jsonl_is_read_in_ranges_like_one_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from datacard.readers import jsonl as jsonl_reader
+
+    with (tmp_path / "d.jsonl").open("w", encoding="utf-8") as handle:
+        for i in range(3000):
+            row = {"id": i, "text": f'say "hi"\\n{i}', "score": i / 3, "tags": ["a", str(i % 5)]}
+            handle.write(json.dumps(row) + "\n")
+    whole = profile(tmp_path, workers=1).measured().splits["train"]
+    monkeypatch.setattr(jsonl_reader, "RANGE_BYTES", 8 << 10)
+    assert len(jsonl_reader.JsonlReader().partitions(_file(tmp_path))) > 5
+    ranged = profile(tmp_path, workers=2).measured().splits["train"]
+    assert (whole.rows, whole.duplicate_rows) == (ranged.rows, ranged.duplicate_rows) == (3000, 0)
+    for name in ("id", "text", "score", "tags"):
+        a, b = whole.columns[name], ranged.columns[name]
+        assert (a.type, a.count, a.nulls, a.distinct, a.min, a.max) == (
+            b.type,
+            b.count,
+            b.nulls,
+            b.distinct,
+            b.min,
+            b.max,
+        )
