@@ -145,3 +145,21 @@ def test_label_balance_counts_every_class(tmp_path: Path, label: str | None) -> 
         assert m.label_balance is not None
         assert sum(t.count for t in m.label_balance) == 8_000
         assert {t.value for t in m.label_balance} == {"x", "y", "z"}
+
+
+def test_profiling_files_never_imports_pandas(tmp_path: Path) -> None:
+    """pyarrow's own conversions import pandas (~0.4 s); the file path must not pay it."""
+    import subprocess
+    import sys
+
+    _wide_parquet(tmp_path / "a.parquet", 4_000)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "c.csv").write_text("x,s,t\n1,a b,true\n2,,false\n")
+    code = (
+        "import sys, datacard\n"
+        f"datacard.profile({str(tmp_path / 'a.parquet')!r}, workers=1).measured()\n"
+        f"datacard.profile({str(tmp_path / 'b')!r}, workers=1).measured()\n"
+        "print('pandas' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

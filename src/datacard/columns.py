@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from datacard.arrays import string_bytes, valid_mask
+from datacard.arrays import int64_array, string_bytes, valid_mask, values
 from datacard.hashing import (
     NULL_HASH,
     U64,
@@ -177,7 +177,7 @@ class NumericAccumulator(ColumnAccumulator):
             arr = pc.cast(arr, pa.float32())
         if arr.null_count:
             arr = arr.drop_null()
-        return np.asarray(arr)
+        return values(arr)
 
     def _update(self, arr: pa.Array) -> U64:
         hashes = hash_array(arr)
@@ -345,7 +345,8 @@ class BooleanAccumulator(ColumnAccumulator):
         self.trues = 0
 
     def _update(self, arr: pa.Array) -> U64:
-        self.trues += int(pc.sum(arr).as_py() or 0)
+        bits: npt.NDArray[np.bool_] = values(arr)
+        self.trues += int(np.count_nonzero(bits & valid_mask(arr)))
         return hash_array(arr)
 
     def merge(self, other: ColumnAccumulator) -> None:
@@ -390,10 +391,12 @@ def _maybe_space(arr: pa.Array) -> bool:
 def _token_counts(arr: pa.Array) -> npt.NDArray[np.int64]:
     """Whitespace-separated tokens per (non-null) string, as ``len(str.split())`` counts them."""
     if not _maybe_space(arr):
-        return (np.asarray(pc.utf8_length(arr)) > 0).astype(np.int64)
+        offsets, _ = string_bytes(arr)
+        return (np.diff(offsets) > 0).astype(np.int64)
     pieces = pc.utf8_split_whitespace(arr)
-    offsets = np.asarray(pieces.offsets, dtype=np.int64)
-    nonempty = np.asarray(pc.utf8_length(pieces.flatten())) > 0
+    offsets = values(pieces.offsets).astype(np.int64)
+    piece_offsets, _ = string_bytes(pieces.flatten())
+    nonempty = np.diff(piece_offsets) > 0
     running = np.concatenate([[0], np.cumsum(nonempty, dtype=np.int64)])
     counts: npt.NDArray[np.int64] = (
         running[offsets[1:] - offsets[0]] - running[offsets[:-1] - offsets[0]]
@@ -431,12 +434,12 @@ class StringAccumulator(ColumnAccumulator):
             ascending = np.sort(positions)  # unique is sorted, so these hashes are too
             rows = _first_rows(hashes, unique[ascending])
             by_position = dict(zip(ascending.tolist(), rows.tolist()))
-            wanted = pa.array([by_position[p] for p in positions.tolist()], pa.int64())
+            wanted = int64_array(np.array([by_position[p] for p in positions.tolist()]))
             return valid_arr.take(wanted).to_pylist()  # type: ignore[no-any-return]
 
         self.frequent.update_counts(unique, counts, fetch)
         self.distinct.update_hashes(unique)
-        self.length.update(np.asarray(pc.utf8_length(valid_arr)))
+        self.length.update(values(pc.utf8_length(valid_arr)))
         self.tokens.update(_token_counts(valid_arr))
         if not arr.null_count:
             return hashes
@@ -450,7 +453,7 @@ class StringAccumulator(ColumnAccumulator):
             dictionary = dictionary.cast(pa.string())
         per_value = hash_array(dictionary)
         indices = arr.indices
-        valid_idx = np.asarray(indices.drop_null() if arr.null_count else indices)
+        valid_idx = values(indices.drop_null() if arr.null_count else indices)
         counts = np.bincount(valid_idx, minlength=len(dictionary)).astype(np.int64)
         present = np.flatnonzero(counts)
         order = np.argsort(per_value[present], kind="stable")
@@ -461,13 +464,17 @@ class StringAccumulator(ColumnAccumulator):
         representative = present[order][first]
 
         def fetch(positions: npt.NDArray[np.intp]) -> list[Any]:
-            rows = pa.array(representative[positions], pa.int64())
+            rows = int64_array(representative[positions])
             return dictionary.take(rows).to_pylist()  # type: ignore[no-any-return]
 
         self.frequent.update_counts(unique, merged, fetch)
         self.distinct.update_hashes(unique)
-        char_len = np.asarray(pc.utf8_length(dictionary).fill_null(0))
-        token_len = _token_counts(dictionary.fill_null(""))
+        if dictionary.null_count:
+            dictionary = pc.if_else(
+                dictionary.is_null(), pa.scalar("", dictionary.type), dictionary
+            )
+        char_len = values(pc.utf8_length(dictionary))
+        token_len = _token_counts(dictionary)
         self.length.update(char_len[valid_idx])
         self.tokens.update(token_len[valid_idx])
         if not arr.null_count:
@@ -522,7 +529,7 @@ class BinaryAccumulator(ColumnAccumulator):
         hashes = hash_array(arr)
         valid = arr.drop_null() if arr.null_count else arr
         self.distinct.update_hashes(hashes[valid_mask(arr)] if arr.null_count else hashes)
-        self.length.update(np.asarray(pc.binary_length(valid)))
+        self.length.update(values(pc.binary_length(valid)))
         return hashes
 
     def merge(self, other: ColumnAccumulator) -> None:
@@ -563,19 +570,19 @@ class ListAccumulator(ColumnAccumulator):
         if pa.types.is_fixed_size_list(arr.type):
             size = arr.type.list_size
             offsets = np.arange(len(arr) + 1, dtype=np.int64) * size
-            values = (
+            items = (
                 arr.flatten()
                 if not arr.null_count
                 else arr.values.slice(arr.offset * size, len(arr) * size)
             )
         else:
-            raw = np.asarray(arr.offsets, dtype=np.int64)
+            raw = values(arr.offsets).astype(np.int64)
             offsets = raw - raw[0]
-            values = arr.values.slice(int(raw[0]), int(raw[-1] - raw[0]))
+            items = arr.values.slice(int(raw[0]), int(raw[-1] - raw[0]))
         lengths = np.diff(offsets)
         valid = valid_mask(arr) if arr.null_count else None
         self.length.update(lengths if valid is None else lengths[valid])
-        item_hashes = self.item.update(values)
+        item_hashes = self.item.update(items)
         sums = np.zeros(len(arr), np.uint64)
         nonempty = np.flatnonzero(lengths)
         if len(nonempty):

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from datacard.arrays import string_bytes, valid_mask
+from datacard.arrays import string_bytes, valid_mask, values
 
 U64 = npt.NDArray[np.uint64]
 
@@ -62,7 +62,9 @@ def add_column_hash(row_hashes: U64, column_hashes: U64, name: str) -> None:
 
 def hash_bytes_buffer(raw: bytes) -> int:
     """Hash one bytes value exactly as :func:`hash_array` hashes it inside a string array."""
-    return int(_hash_binary(pa.array([raw], pa.binary()))[0])
+    offsets = np.array([0, len(raw)], np.int32)
+    one = pa.Array.from_buffers(pa.binary(), 1, [None, pa.py_buffer(offsets), pa.py_buffer(raw)])
+    return int(_hash_binary(one)[0])
 
 
 def hash_numbers(values: npt.NDArray[np.generic]) -> U64:
@@ -126,7 +128,7 @@ def hash_array(arr: pa.Array) -> U64:
     elif pa.types.is_null(t):
         return np.full(len(arr), NULL_HASH, np.uint64)
     elif pa.types.is_boolean(t):
-        out = hash_numbers(np.asarray(arr.fill_null(False) if arr.null_count else arr))
+        out = hash_numbers(values(arr))
     elif pa.types.is_fixed_size_binary(t):
         out = _hash_binary(arr.cast(pa.binary()))
     elif pa.types.is_decimal(t):
@@ -149,10 +151,7 @@ def _is_flat_binary(t: pa.DataType) -> bool:
 
 def _integers(arr: pa.Array) -> npt.NDArray[np.generic]:
     """Fixed-width numbers as numpy, zero-copy (values under nulls are arbitrary)."""
-    if not arr.null_count:
-        return np.asarray(arr)
-    dtype = np.dtype(arr.type.to_pandas_dtype())
-    return np.frombuffer(arr.buffers()[1], dtype=dtype)[arr.offset : arr.offset + len(arr)]
+    return values(arr)
 
 
 def _numeric_storage(arr: pa.Array) -> pa.Array:
