@@ -147,7 +147,9 @@ class ParquetReader:
             pf = _open(file, dictionary, pf.metadata)
         row = partition.row_offset
         try:
-            for batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=groups, columns=read):
+            for batch in pf.iter_batches(
+                batch_size=BATCH_ROWS, row_groups=groups, columns=read, use_threads=False
+            ):
                 yield finish_batch(batch, rename, partition.columns)
                 row += batch.num_rows
         except _ERRORS as exc:
