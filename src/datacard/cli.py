@@ -45,6 +45,14 @@ WorkersOpt = Annotated[
     typer.Option("--workers", help="Worker processes (default: one per core).", metavar="N"),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
+LockOpt = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        help="Seconds to wait for another datacard process writing this card.",
+        metavar="SECONDS",
+    ),
+]
 
 
 def _parse_splits(values: Sequence[str]) -> dict[str, list[str]]:
@@ -127,6 +135,7 @@ def init(
     ] = None,
     workers: WorkersOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing card.")] = False,
+    lock_timeout: LockOpt = 10.0,
     debug: DebugOpt = False,
 ) -> None:
     """Measure a dataset and write DIR/datacard.yaml (datasheet prompts + measured facts)."""
@@ -140,6 +149,7 @@ def init(
             workers=workers,
             progress=progress,
             force=force,
+            lock_timeout=lock_timeout,
         )
     measured = written.card.measured
     assert measured is not None
@@ -157,12 +167,17 @@ def init(
 
 @app.command()
 @_friendly
-def update(root: DirArg, workers: WorkersOpt = None, debug: DebugOpt = False) -> None:
+def update(
+    root: DirArg,
+    workers: WorkersOpt = None,
+    lock_timeout: LockOpt = 10.0,
+    debug: DebugOpt = False,
+) -> None:
     """Re-measure after an intended change; only the machine-owned part of the card changes."""
     from datacard.workflow import update_card
 
     with _progress("measuring") as progress:
-        written = update_card(root, workers=workers, progress=progress)
+        written = update_card(root, workers=workers, progress=progress, lock_timeout=lock_timeout)
     out.print(f"updated {written.path}")
     for change in written.changes or ("no change in files, splits, rows or columns",):
         out.print(f"  {change}")

@@ -33,6 +33,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from datacard.measured import ColumnSummary, TopValue
 
+FONT: Final = 9.0
+
 #: Local matplotlib settings for every chart (applied with ``rc_context``, never globally).
 RC: Final[dict[str, Any]] = {
     "svg.fonttype": "none",
@@ -41,7 +43,7 @@ RC: Final[dict[str, Any]] = {
     "text.usetex": False,
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans"],
-    "font.size": 8,
+    "font.size": FONT,
     "axes.linewidth": 0.6,
     "xtick.major.width": 0.6,
     "ytick.major.width": 0.6,
@@ -55,7 +57,7 @@ RC: Final[dict[str, Any]] = {
 
 BAR_COLOUR: Final = "#2b5797"  # 7.4:1 on white
 TEXT_COLOUR: Final = "#1a1a1a"
-SIZE: Final = (3.4, 1.5)  # inches; 245 x 108 px
+SIZE: Final = (3.6, 1.6)  # inches at 72 dpi: 259 x 115 px, shown 1:1
 MAX_LABEL: Final = 18
 
 _NUMBER = re.compile(r"-?\d+\.\d+")
@@ -70,7 +72,7 @@ def column_chart(column: str, split: str, col: ColumnSummary, prefix: str) -> Ma
     """
     if col.kind in ("numeric", "temporal") and col.histogram and sum(col.histogram.counts):
         return histogram(column, split, col, prefix)
-    if col.top and col.kind in ("string", "boolean", "binary", "numeric", "temporal", "other"):
+    if col.top and max(t.count for t in col.top) > 1:
         return top_values(column, split, col.top, prefix)
     return None
 
@@ -112,6 +114,11 @@ def histogram(column: str, split: str, col: ColumnSummary, prefix: str) -> Marku
         ax.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
         if labels is not None:
             ax.set_xticks([p for p, _ in labels], [t for _, t in labels])
+            first, *_, last = ax.get_xticklabels()
+            first.set_horizontalalignment("left")
+            last.set_horizontalalignment("right")
+        elif _one_bin_per_integer(col, counts) and len(counts) <= 8:
+            ax.set_xticks([round(x + 0.5) for x in xs[:-1]])
         else:
             ax.xaxis.set_major_locator(
                 MaxNLocator(nbins=4, integer=_one_bin_per_integer(col, counts))
@@ -128,10 +135,11 @@ def top_values(column: str, split: str, top: Sequence[TopValue], prefix: str) ->
     listed = "; ".join(f"{value_text(t.value)}: {t.count:,}" for t in items[:5])
     more = f" and {len(items) - 5} more" if len(items) > 5 else ""
     alt = f"Bar chart of the most frequent values of column {column} in split {split}: {listed}{more}."
-    height = max(0.9, 0.2 * len(items) + 0.45)
+    height = max(1.0, 0.22 * len(items) + 0.55)
     with matplotlib.rc_context(RC):
         widest = max(len(n) for n in names)
-        fig, ax = _figure((SIZE[0], height), left=min(1.3, 0.12 + widest * 0.065))
+        left = min(1.45, 0.15 + widest * FONT * 0.6 / 72)
+        fig, ax = _figure((SIZE[0], height), left=left, bottom=0.45)
         ax.add_patch(_bars(counts))
         ax.set_xlim(0, max(counts) * 1.05 or 1)
         ax.set_ylim(len(items) - 0.5, -0.5)
@@ -168,17 +176,19 @@ def shorten(text: str, limit: int = MAX_LABEL) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _figure(size: tuple[float, float] = SIZE, left: float = 0.5) -> tuple[Figure, Axes]:
+def _figure(
+    size: tuple[float, float] = SIZE, left: float = 0.62, bottom: float = 0.3
+) -> tuple[Figure, Axes]:
     """A bare figure with fixed margins in inches (no ``tight_layout``: it costs a full draw)."""
     width, height = size
     fig = Figure(figsize=size, dpi=72)
     fig.patch.set_visible(False)
     fig.subplots_adjust(
-        left=left / width, right=1 - 0.12 / width, bottom=0.36 / height, top=1 - 0.06 / height
+        left=left / width, right=1 - 0.15 / width, bottom=bottom / height, top=1 - 0.08 / height
     )
     ax = fig.add_subplot()
     ax.patch.set_visible(False)
-    ax.tick_params(colors=TEXT_COLOUR, labelsize=7.5)
+    ax.tick_params(colors=TEXT_COLOUR, labelsize=FONT)
     ax.xaxis.set_major_formatter(FuncFormatter(_tick))
     ax.yaxis.set_major_formatter(FuncFormatter(_tick))
     return fig, ax

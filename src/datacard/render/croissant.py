@@ -1,4 +1,4 @@
-"""The card as MLCommons Croissant 1.1 JSON-LD with the RAI vocabulary (``export --format croissant``).
+"""The card as Croissant 1.1 JSON-LD with the RAI vocabulary (``export --format croissant``).
 
 The file is meant to sit in the card's folder: every ``contentUrl`` is a data file's path relative
 to it, so ``mlcroissant.Dataset(jsonld=path).records(record_set="train")`` reads the rows offline.
@@ -129,7 +129,9 @@ SPLIT_CONCEPTS: Final[dict[str, str]] = {
 #: Prefix of the ``rai:dataLimitations`` items written for findings, e.g. "[stats.range] ...".
 FINDING_ITEM: Final = re.compile(r"^\[([a-z]+\.[a-z-]+)\] ")
 
-_ISO_DATE: Final = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?"
+_ISO_DATE: Final = (
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?"
+)
 ISO_DATE: Final = re.compile(rf"^{_ISO_DATE}$")
 ISO_INTERVAL: Final = re.compile(rf"^({_ISO_DATE})/({_ISO_DATE})$")
 
@@ -140,6 +142,8 @@ _ORGANISATION_WORDS: Final = re.compile(
     r"initiative|network|collective|organi[sz]ation|office|bureau|commons|research)\b",
     re.IGNORECASE,
 )
+#: Finding families that describe the card, not the data: never reported as data limitations.
+_NOT_LIMITATIONS: Final = frozenset({"card"})
 _SPDX_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]*$")
 
 
@@ -237,7 +241,7 @@ def _measurement(measured: Measured) -> dict[str, Any]:
         ),
         "prov:wasAssociatedWith": {
             "@type": "prov:SoftwareAgent",
-            "prov:label": f"datacard {measured.generated_by}",
+            "prov:label": measured.generated_by,
         },
         "prov:used": [{"@id": _id(f.path)} for f in sorted(measured.files, key=lambda f: f.path)],
     }
@@ -261,7 +265,7 @@ def _rai(card: Card, findings: Sequence[Finding]) -> dict[str, Any]:
     items = sorted(
         f"[{f.code}] {f.where}: {f.message}" if f.where else f"[{f.code}] {f.message}"
         for f in findings
-        if f.severity >= Severity.WARNING and not f.code.startswith("card.")
+        if f.severity >= Severity.WARNING and f.code.split(".")[0] not in _NOT_LIMITATIONS
     )
     if items:
         limits = out.get("rai:dataLimitations")
@@ -313,13 +317,32 @@ def _tables(measured: Measured) -> list[tuple[str, str, list[FileSummary]]]:
 
 
 def _split_enum(measured: Measured, enum_id: str) -> dict[str, Any]:
-    data = []
-    for name in measured.splits:
-        row = {f"{enum_id}/name": name}
-        concept = SPLIT_CONCEPTS.get(name.lower())
-        if concept:
-            row[f"{enum_id}/url"] = concept
-        data.append(row)
+    """The ``cr:Split`` enumeration; with a ``url`` field when every split is a known concept."""
+    concepts = {name: SPLIT_CONCEPTS.get(name.lower()) for name in measured.splits}
+    with_url = all(concepts.values())
+    data = [
+        {f"{enum_id}/name": name, **({f"{enum_id}/url": concept} if with_url else {})}
+        for name, concept in concepts.items()
+    ]
+    fields: list[dict[str, Any]] = [
+        {
+            "@type": "cr:Field",
+            "@id": f"{enum_id}/name",
+            "name": f"{enum_id}/name",
+            "description": "The name of the split.",
+            "dataType": "sc:Text",
+        }
+    ]
+    if with_url:
+        fields.append(
+            {
+                "@type": "cr:Field",
+                "@id": f"{enum_id}/url",
+                "name": f"{enum_id}/url",
+                "description": "The kind of split: training, validation or test.",
+                "dataType": ["cr:Split", "sc:URL"],
+            }
+        )
     return {
         "@type": "cr:RecordSet",
         "@id": enum_id,
@@ -327,22 +350,7 @@ def _split_enum(measured: Measured, enum_id: str) -> dict[str, Any]:
         "description": f"The dataset's splits (inferred from {measured.splits_from}).",
         "dataType": "cr:Split",
         "key": {"@id": f"{enum_id}/name"},
-        "field": [
-            {
-                "@type": "cr:Field",
-                "@id": f"{enum_id}/name",
-                "name": f"{enum_id}/name",
-                "description": "The name of the split.",
-                "dataType": "sc:Text",
-            },
-            {
-                "@type": "cr:Field",
-                "@id": f"{enum_id}/url",
-                "name": f"{enum_id}/url",
-                "description": "The kind of split: training, validation or test.",
-                "dataType": ["cr:Split", "sc:URL"],
-            },
-        ],
+        "field": fields,
         "data": data,
     }
 

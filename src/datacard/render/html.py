@@ -184,6 +184,7 @@ class Panel:
 
     split: str
     chart: Markup | None
+    note: str  # why there is no chart (when there is none)
     numbers: list[tuple[str, str]]
     top: list[tuple[str, str, str]]  # value, count, share
 
@@ -197,6 +198,7 @@ class ColumnView:
     kind: str
     type: str
     panels: list[Panel] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)  # split -> "39 (4.9%)"
 
 
 @dataclass(frozen=True)
@@ -253,7 +255,7 @@ def numbers_of(col: ColumnSummary) -> list[tuple[str, str]]:
     """The key numbers of a column summary as (label, text) rows."""
     total = col.count + col.nulls
     rows: list[tuple[str, str]] = [
-        ("type", f"{col.type} ({col.kind})"),
+        ("type", col.type if col.type == col.kind else f"{col.type} ({col.kind})"),
         ("values", fmt(col.count)),
         ("missing (null)", f"{fmt(col.nulls)} ({percent(col.nulls, total)})"),
     ]
@@ -273,7 +275,9 @@ def numbers_of(col: ColumnSummary) -> list[tuple[str, str]]:
         rows.append(("time span", _duration(col.span_seconds)))
     if col.quantiles:
         qs = " · ".join(
-            f"p{_pct_label(q)} {fmt(col.quantiles[q])}" for q in QUANTILES if q in col.quantiles
+            f"p{_pct_label(q)}\u00a0{fmt(col.quantiles[q])}"
+            for q in QUANTILES
+            if q in col.quantiles
         )
         rows.append(("quantiles", qs))
     rows += _lengths("length (characters)" if col.kind == "string" else "length", col.length)
@@ -305,6 +309,15 @@ def _top(top: list[TopValue] | None, count: int) -> list[tuple[str, str, str]]:
     return [(value_text(t.value), fmt(t.count), percent(t.count, count)) for t in top or []]
 
 
+def chart_note(col: ColumnSummary) -> str:
+    """Why a column has no chart, in plain words."""
+    if col.count == 0:
+        return "No chart: the column has no values."
+    if col.kind in ("string", "binary") or col.top is not None:
+        return "No chart: (almost) every value is different."
+    return "No chart for this kind of column."
+
+
 def columns_of(measured: Measured | None) -> list[ColumnView]:
     """One view per column name (in file order across splits), each with a panel per split."""
     if measured is None:
@@ -319,9 +332,12 @@ def columns_of(measured: Measured | None) -> list[ColumnView]:
                 views[name] = view
             chart_no += 1
             chart = column_chart(name, split_name, col, f"c{chart_no}")
+            note = "" if chart is not None else chart_note(col)
             view.panels.append(
-                Panel(split_name, chart, numbers_of(col), _top(col.top, col.count))
+                Panel(split_name, chart, note, numbers_of(col), _top(col.top, col.count))
             )
+            total = col.count + col.nulls
+            view.missing[split_name] = f"{fmt(col.nulls)} ({percent(col.nulls, total)})"
     return list(views.values())
 
 
@@ -371,7 +387,7 @@ def context(card: Card, findings: Sequence[Finding]) -> dict[str, Any]:
                 chart = top_values(m.label, split_name, split.label_balance, f"l{len(balance)}")
                 balance.append((split_name, chart, _top(split.label_balance, labelled)))
     return {
-        "csp": CSP,
+        "csp": Markup(CSP),
         "card": card,
         "summary": card.summary.strip(),
         "licence": (card.license or "").strip(),
