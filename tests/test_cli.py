@@ -249,3 +249,17 @@ def test_malformed_card_names_the_line(capsys: pytest.CaptureFixture[str], data:
     code, _, err = run(capsys, "check", str(data))
     assert code == 2
     assert "datacard.yaml:6" in err and "version" in err
+
+
+def test_update_without_changes_leaves_the_card_alone(
+    capsys: pytest.CaptureFixture[str], data: Path
+) -> None:
+    assert run(capsys, "init", str(data))[0] == 0
+    card = data / "datacard.yaml"
+    before = card.read_bytes()
+    code, out, _ = run(capsys, "update", str(data))
+    assert code == 0 and "up to date" in out
+    assert card.read_bytes() == before
+    code, out, _ = run(capsys, "update", str(data), "--force")
+    assert code == 0 and "re-measured" in out
+    assert run(capsys, "check", str(data))[0] == 0

@@ -170,6 +170,9 @@ def init(
 def update(
     root: DirArg,
     workers: WorkersOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-measure even when no file changed.")
+    ] = False,
     lock_timeout: LockOpt = 10.0,
     debug: DebugOpt = False,
 ) -> None:
@@ -177,9 +180,14 @@ def update(
     from datacard.workflow import update_card
 
     with _progress("measuring") as progress:
-        written = update_card(root, workers=workers, progress=progress, lock_timeout=lock_timeout)
+        written = update_card(
+            root, workers=workers, progress=progress, lock_timeout=lock_timeout, force=force
+        )
+    if not written.changes:
+        out.print(f"{written.path} is up to date: no data file changed (--force re-measures)")
+        return
     out.print(f"updated {written.path}")
-    for change in written.changes or ("no change in files, splits, rows or columns",):
+    for change in written.changes:
         out.print(f"  {change}")
 
 

@@ -154,18 +154,44 @@ def update_card(
     workers: int | None = None,
     progress: Progress | None = None,
     lock_timeout: float = 10.0,
+    force: bool = False,
 ) -> Written:
-    """Re-measure ``root`` and rewrite only the card's machine-owned content."""
+    """Re-measure ``root`` and rewrite only the card's machine-owned content.
+
+    When every file is byte-identical to the card (same paths, sizes and sha256), the card is
+    left as it is (sketches such as KLL are randomised, so re-measuring would churn the
+    quantiles in version control); ``force`` re-measures anyway.
+    """
     root = _require_root(root)
     path = card_path(root)
     with card_lock(path, lock_timeout):
         loaded = open_card(root)
         policy = loaded.card.policy
-        measured, sidecar = _measure(root, policy.splits, policy.label, workers, progress)
         old = loaded.card.measured
+        if not force and old is not None and _unchanged(root, loaded.card):
+            return Written(path, loaded.card, ())
+        measured, sidecar = _measure(root, policy.splits, policy.label, workers, progress)
         text = update_card_text(loaded.text, measured, generated_answers(measured), where=str(path))
         _write(path, text, measured, sidecar)
-    return Written(path, load_card(path).card, tuple(describe_changes(old, measured)))
+    changes = describe_changes(old, measured) or [
+        "re-measured; files, splits, rows and columns as before"
+    ]
+    return Written(path, load_card(path).card, tuple(changes))
+
+
+def _unchanged(root: Path, card: Card) -> bool:
+    """Whether the data files, the label and the datacard version are as the card records."""
+    from datacard import __version__
+
+    old = card.measured
+    if old is None or old.generated_by != f"datacard {__version__}":
+        return False
+    if old.label != card.policy.label or (old.profile and not (root / old.profile).exists()):
+        return False
+    current = _fast_measure(root, card.policy.splits)
+    before = sorted((f.path, f.split, f.bytes, f.sha256) for f in old.files)
+    after = sorted((f.path, f.split, f.bytes, f.sha256) for f in current.files)
+    return before == after
 
 
 def describe_changes(old: Measured | None, new: Measured) -> list[str]:

@@ -6,8 +6,8 @@ placeholders ("[More Information Needed]", the template's comments) are ignored,
 answers datacard generated from the data. Cards written by :class:`~datacard.render.hf.
 HfCardRenderer` read back to the same human content.
 
->>> text = "---\\nlicense: cc-by-4.0\\n---\\n# Dataset Card for Digits\\n\\n## Direct Use\\n\\nOCR.\\n"
->>> parse_hf_card(text)
+>>> text = "---\\nlicense: cc-by-4.0\\n---\\n# Dataset Card for Digits\\n"
+>>> parse_hf_card(text + "\\n## Direct Use\\n\\nOCR.\\n")
 {'name': 'Digits', 'license': 'CC-BY-4.0', 'datasheet': {'uses': {'tasks': {'answer': 'OCR.'}}}}
 """
 
@@ -44,6 +44,8 @@ _LABEL = re.compile(r"^\*\*(?P<text>.+)\*\*[ \t]*$")
 _AUTOLINK = re.compile(r"^<(?P<url>[^<>\s]+)>$")
 _MD_LINK = re.compile(r"^\[(?P<text>[^\]]*)\]\((?P<url>[^)\s]+)\)$")
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$")
+#: Link bullets of the Hub templates ("- **Repository:** ...").
+_LINK_LABELS: Final = frozenset({"repository", "paper", "demo", "homepage", "leaderboard"})
 _SOURCE_EXTRA = re.compile(r"^(?P<head>.*?)[ \t]+\((?P<extra>(?:license|retrieved): [^()]*)\)$")
 
 #: Headings of the older Hub template (and common variants) -> the section they stand for.
@@ -78,18 +80,25 @@ def _sections(body: str) -> list[_Section]:
     sections = [_Section(0, "")]
     fence = ""
     for line in body.splitlines():
-        opened = _FENCE.match(line)
+        marker = _FENCE.match(line)
         if fence:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
-                fence = "" if not opened.group(2).strip() else fence
-        elif opened:
-            fence = opened.group(1)
-        heading = None if fence or opened else _HEADING.match(line)
-        if heading:
-            sections.append(_Section(len(heading.group(1)), heading.group(2)))
+            if marker and _closes(marker, fence):
+                fence = ""
+        elif marker:
+            fence = marker.group(1)
         else:
-            sections[-1].lines.append(line)
+            heading = _HEADING.match(line)
+            if heading:
+                sections.append(_Section(len(heading.group(1)), heading.group(2)))
+                continue
+        sections[-1].lines.append(line)
     return sections
+
+
+def _closes(marker: re.Match[str], fence: str) -> bool:
+    """Whether a fence line closes the code block ``fence`` opened."""
+    run = marker.group(1)
+    return run[0] == fence[0] and len(run) >= len(fence) and not marker.group(2).strip()
 
 
 def _clean(text: str) -> str:
@@ -102,29 +111,30 @@ def _clean(text: str) -> str:
 
 def _first_fence(lines: list[str]) -> str | None:
     """The content of the first fenced code block in ``lines``."""
-    inside: str | None = None
+    fence: str | None = None
     found: list[str] = []
     for line in lines:
-        opened = _FENCE.match(line)
-        if inside is None:
-            if opened:
-                inside = opened.group(1)
-            continue
-        if opened and opened.group(1)[0] == inside[0] and len(opened.group(1)) >= len(inside):
-            if not opened.group(2).strip():
-                return "\n".join(found)
-        found.append(line)
-    return "\n".join(found) if inside is not None else None
+        marker = _FENCE.match(line)
+        if fence is None:
+            if marker:
+                fence = marker.group(1)
+        elif marker and _closes(marker, fence):
+            return "\n".join(found)
+        else:
+            found.append(line)
+    return "\n".join(found) if fence is not None else None
 
 
 def _blocks(text: str, keys: tuple[str, ...]) -> Iterator[tuple[str, str]]:
     """(question key, answer) pairs of a section: text under a bold question goes to it, other
     text to the section's main question; answers datacard generated are skipped."""
     labels = {" ".join(question(k).text.split()): k for k in keys}
-    current, generated, lines = keys[0], False, []
+    current, generated, lines = keys[0], False, list[str]()
     for line in [*text.splitlines(), None]:
         label = _LABEL.match(line) if line is not None else None
-        key = labels.get(" ".join(unescape_markdown(label.group("text")).split())) if label else None
+        key = (
+            labels.get(" ".join(unescape_markdown(label.group("text")).split())) if label else None
+        )
         if line is None or key is not None:
             answer = unescape_markdown(_clean("\n".join(lines)))
             if answer and not generated:
@@ -169,8 +179,8 @@ def _sources(lines: list[str]) -> list[dict[str, str]]:
         match = _BULLET.match(line)
         if not match:
             continue
-        value = _clean(match.group("value"))
-        source: dict[str, str] = {"name": unescape_markdown(_title_case(match.group("label")))}
+        value, label = _clean(match.group("value")), match.group("label")
+        source: dict[str, str] = {"name": unescape_markdown(_title_case(label))}
         extra = _SOURCE_EXTRA.match(value)
         if extra:
             value = extra.group("head")
@@ -179,7 +189,7 @@ def _sources(lines: list[str]) -> list[dict[str, str]]:
                 if key in ("license", "retrieved") and item:
                     source[key] = unescape_markdown(item)
         text, url = _url(value)
-        if url is None and text is None and len(source) == 1:
+        if url is None and text is None and len(source) == 1 and _title(label) in _LINK_LABELS:
             continue  # a template bullet with no link ("- **Paper:** [More Information Needed]")
         if url is not None:
             source["url"] = url[len("mailto:") :] if url.startswith("mailto:") else url
@@ -277,7 +287,9 @@ def parse_hf_card(text: str) -> dict[str, Any]:
     if pretty:
         out["name"] = str(pretty)
     elif h1 is not None:
-        out["name"] = unescape_markdown(re.sub(r"^Dataset Card for\s+", "", h1.title)).strip()
+        title = unescape_markdown(re.sub(r"^Dataset Card for\s+", "", h1.title)).strip()
+        if title and title != "Dataset Name":  # the template's default
+            out["name"] = title
 
     description = by_title.get("dataset description", [])
     bullets = _bullets(description)
@@ -287,7 +299,9 @@ def parse_hf_card(text: str) -> dict[str, Any]:
     if summary:
         out["summary"] = unescape_markdown(summary)
 
-    license_ = _license(meta, unescape_markdown(bullets["license"]) if "license" in bullets else None)
+    license_ = _license(
+        meta, unescape_markdown(bullets["license"]) if "license" in bullets else None
+    )
     if license_:
         out["license"] = license_
     version = unescape_markdown(bullets.get("version", ""))
@@ -297,7 +311,12 @@ def parse_hf_card(text: str) -> dict[str, Any]:
     creators = _creators(by_title.get("dataset card authors"), bullets.get("curated by"))
     if creators:
         out["creators"] = creators
-    sources = _sources(by_title.get("dataset sources", []))
+    linked = [
+        line
+        for line in description
+        if (m := _BULLET.match(line)) and _title(m["label"]) in _LINK_LABELS
+    ]
+    sources = _sources(by_title.get("dataset sources", [])) or _sources(linked)
     if sources:
         out["sources"] = sources
 

@@ -21,6 +21,7 @@ import io
 import math
 import re
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Final
 
 import matplotlib
@@ -106,7 +107,7 @@ def histogram(column: str, split: str, col: ColumnSummary, prefix: str) -> Marku
         f"to {hi_text} in {len(counts)} bins; the tallest bin, {peak_text}, holds "
         f"{counts[peak]:,} values."
     )
-    with matplotlib.rc_context(RC):
+    with chart_style():
         fig, ax = _figure()
         ax.stairs(counts, xs, fill=True, color=BAR_COLOUR, linewidth=0, clip_on=False)
         ax.set_xlim(xs[0], xs[-1])
@@ -136,7 +137,7 @@ def top_values(column: str, split: str, top: Sequence[TopValue], prefix: str) ->
     more = f" and {len(items) - 5} more" if len(items) > 5 else ""
     alt = f"Bar chart of the most frequent values of column {column} in split {split}: {listed}{more}."
     height = max(1.0, 0.22 * len(items) + 0.55)
-    with matplotlib.rc_context(RC):
+    with chart_style():
         widest = max(len(n) for n in names)
         left = min(1.45, 0.15 + widest * FONT * 0.6 / 72)
         fig, ax = _figure((SIZE[0], height), left=left, bottom=0.45)
@@ -148,6 +149,17 @@ def top_values(column: str, split: str, top: Sequence[TopValue], prefix: str) ->
         ax.xaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
         ax.set_xlabel("rows")
         return _finish(fig, alt, prefix)
+
+
+def chart_style() -> AbstractContextManager[object]:
+    """Apply :data:`RC` for the duration of a ``with`` block (a no-op when already applied).
+
+    Wrap many charts in one ``with chart_style():`` to pay for the rc copy once.
+    """
+    params = matplotlib.rcParams
+    if all(params[key] == value for key, value in RC.items()):
+        return nullcontext()
+    return matplotlib.rc_context(RC)
 
 
 def value_text(value: object) -> str:

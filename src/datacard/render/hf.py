@@ -28,7 +28,6 @@ from datacard.render.markdown import (
     escape_markdown,
     is_generated,
     link,
-    number,
     render_template,
     split_table,
 )
@@ -120,13 +119,51 @@ GENERATED_MARK: Final = "<!-- datacard: generated from the data -->"
 
 #: SPDX ids whose Hub id is the lower-cased SPDX id.
 _SAME_AS_SPDX: Final = (
-    "Apache-2.0 MIT AFL-3.0 Artistic-2.0 BSL-1.0 BSD-2-Clause BSD-3-Clause BSD-3-Clause-Clear "
-    "CC0-1.0 CC-BY-2.0 CC-BY-2.5 CC-BY-3.0 CC-BY-4.0 CC-BY-SA-3.0 CC-BY-SA-4.0 CC-BY-NC-2.0 "
-    "CC-BY-NC-3.0 CC-BY-NC-4.0 CC-BY-ND-4.0 CC-BY-NC-ND-3.0 CC-BY-NC-ND-4.0 CC-BY-NC-SA-2.0 "
-    "CC-BY-NC-SA-3.0 CC-BY-NC-SA-4.0 CDLA-Sharing-1.0 CDLA-Permissive-1.0 CDLA-Permissive-2.0 "
-    "WTFPL ECL-2.0 EPL-1.0 EPL-2.0 etalab-2.0 EUPL-1.1 EUPL-1.2 ISC LPPL-1.3c MS-PL MPL-2.0 "
-    "OSL-3.0 PostgreSQL OFL-1.1 NCSA Unlicense Zlib"
-).split()
+    "Apache-2.0",
+    "MIT",
+    "AFL-3.0",
+    "Artistic-2.0",
+    "BSL-1.0",
+    "BSD-2-Clause",
+    "BSD-3-Clause",
+    "BSD-3-Clause-Clear",
+    "CC0-1.0",
+    "CC-BY-2.0",
+    "CC-BY-2.5",
+    "CC-BY-3.0",
+    "CC-BY-4.0",
+    "CC-BY-SA-3.0",
+    "CC-BY-SA-4.0",
+    "CC-BY-NC-2.0",
+    "CC-BY-NC-3.0",
+    "CC-BY-NC-4.0",
+    "CC-BY-ND-4.0",
+    "CC-BY-NC-ND-3.0",
+    "CC-BY-NC-ND-4.0",
+    "CC-BY-NC-SA-2.0",
+    "CC-BY-NC-SA-3.0",
+    "CC-BY-NC-SA-4.0",
+    "CDLA-Sharing-1.0",
+    "CDLA-Permissive-1.0",
+    "CDLA-Permissive-2.0",
+    "WTFPL",
+    "ECL-2.0",
+    "EPL-1.0",
+    "EPL-2.0",
+    "etalab-2.0",
+    "EUPL-1.1",
+    "EUPL-1.2",
+    "ISC",
+    "LPPL-1.3c",
+    "MS-PL",
+    "MPL-2.0",
+    "OSL-3.0",
+    "PostgreSQL",
+    "OFL-1.1",
+    "NCSA",
+    "Unlicense",
+    "Zlib",
+)
 
 #: SPDX id -> Hub id where they differ (the first SPDX id of a Hub id is its inverse).
 _SPDX_TO_HF: Final[dict[str, str]] = {
@@ -244,9 +281,8 @@ class _TypeParser:
                 depth += 1
             elif char in "])>" and depth:
                 depth -= 1
-            elif char in ",>" or (char == " " and self.text.startswith(" not null", self.pos)):
-                if depth == 0:
-                    break
+            elif depth == 0 and (char in ",>" or self.text.startswith(" not null", self.pos)):
+                break
             self.pos += 1
         raw = self.text[start : self.pos].strip()
         if not raw:
@@ -404,7 +440,10 @@ def _creator(c: Any) -> str:
 def _source(s: Any) -> str:
     line = f"- **{escape_markdown(s.name, inline=True)}:**"
     line += f" {link(s.url)}" if s.url else ""
-    extra = [f"license: {s.license}" if s.license else "", f"retrieved: {s.retrieved}" if s.retrieved else ""]
+    extra = [
+        f"license: {s.license}" if s.license else "",
+        f"retrieved: {s.retrieved}" if s.retrieved else "",
+    ]
     extra = [escape_markdown(e, inline=True) for e in extra if e]
     return line + (f" ({'; '.join(extra)})" if extra else "")
 
@@ -440,9 +479,7 @@ class HfCardRenderer:
     def render(self, card: Card, findings: Sequence[Finding]) -> str:
         sections: Mapping[str, str] = {place: _answers(card, keys) for place, keys in HF_SECTIONS}
         inline = {
-            "funded_by": escape_markdown(
-                card.answer("motivation", "funding").strip(), inline=True
-            )
+            "funded_by": escape_markdown(card.answer("motivation", "funding").strip(), inline=True)
             or PLACEHOLDER,
             "curators": ", ".join(escape_markdown(c.name, inline=True) for c in card.creators)
             or PLACEHOLDER,

@@ -28,7 +28,7 @@ from datacard.card import Card
 from datacard.datasheet import SECTIONS
 from datacard.findings import CATALOG, Finding, Severity
 from datacard.measured import ColumnSummary, LengthStats, Measured, TopValue
-from datacard.render.charts import column_chart, top_values, value_text
+from datacard.render.charts import chart_style, column_chart, top_values, value_text
 
 #: The page's Content-Security-Policy: nothing may be fetched; inline styles and data: images only.
 CSP: Final = (
@@ -260,7 +260,9 @@ def numbers_of(col: ColumnSummary) -> list[tuple[str, str]]:
         ("missing (null)", f"{fmt(col.nulls)} ({percent(col.nulls, total)})"),
     ]
     if col.nan or col.posinf or col.neginf:
-        rows.append(("NaN / +inf / −inf", f"{fmt(col.nan)} / {fmt(col.posinf)} / {fmt(col.neginf)}"))
+        rows.append(
+            ("NaN / +inf / −inf", f"{fmt(col.nan)} / {fmt(col.posinf)} / {fmt(col.neginf)}")
+        )
     for label, value in (
         ("distinct", col.distinct),
         ("min", col.min),
@@ -322,6 +324,11 @@ def columns_of(measured: Measured | None) -> list[ColumnView]:
     """One view per column name (in file order across splits), each with a panel per split."""
     if measured is None:
         return []
+    with chart_style():
+        return _columns(measured)
+
+
+def _columns(measured: Measured) -> list[ColumnView]:
     views: dict[str, ColumnView] = {}
     chart_no = 0
     for split_name, split in measured.splits.items():

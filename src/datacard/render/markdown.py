@@ -17,7 +17,7 @@ import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, cast
 
 import jinja2
 
@@ -51,7 +51,7 @@ def escape_markdown(text: str, *, inline: bool = False) -> str:
     one space.
 
     >>> escape_markdown("#1 a_b\\r\\n#2", inline=True)
-    '\\\\#1 a\\\\_b \\\\#2'
+    '\\\\#1 a\\\\_b #2'
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if inline:
@@ -199,7 +199,7 @@ def column_table(split: SplitSummary) -> str:
 
 def is_generated(card: Card, section: str, qid: str) -> bool:
     """True when ``card.answer(section, qid)`` comes from the data rather than from a person."""
-    sheet: Mapping[str, Mapping[str, Answer]] = card.datasheet
+    sheet = cast("Mapping[str, Mapping[str, Answer]]", card.datasheet)
     written = sheet.get(section, {}).get(qid)
     return written is None or written.generated or not written.answer.strip()
 
@@ -249,11 +249,13 @@ def _findings(findings: Sequence[Finding]) -> list[dict[str, Any]]:
 
 def _datasheet(card: Card) -> list[dict[str, Any]]:
     """Sections with every question: the paper's first, then any extra the card carries."""
-    sheet: Mapping[str, Mapping[str, Answer]] = card.datasheet
+    sheet = cast("Mapping[str, Mapping[str, Answer]]", card.datasheet)
     out: list[dict[str, Any]] = []
     for section, questions in SECTIONS.items():
         texts = {q.id: q.text for q in questions}
-        texts.update({qid: a.question for qid, a in sheet.get(section, {}).items() if qid not in texts})
+        texts.update(
+            {qid: a.question for qid, a in sheet.get(section, {}).items() if qid not in texts}
+        )
         items = []
         for qid, text in texts.items():
             answer = clean_answer(card.answer(section, qid))
@@ -286,7 +288,9 @@ class MarkdownRenderer:
             ),
             datasheet=_datasheet(card),
             findings=_findings(findings),
-            citation=code_block(card.citation, "bibtex" if card.citation.lstrip().startswith("@") else "")
+            citation=code_block(
+                card.citation, "bibtex" if card.citation.lstrip().startswith("@") else ""
+            )
             if card.citation.strip()
             else "",
             code_block=code_block,
