@@ -205,7 +205,7 @@ def test_export_describes_files_types_splits_and_rai(tmp_path: Path) -> None:
         "verified": "sc:Boolean",
         "day": "sc:Date",
         "rating": "sc:Integer",
-        "train/split": "sc:Text",
+        "split": "sc:Text",
     }
     assert doc["rai:dataCollection"] == ANSWERS["collection.process"]
     assert doc["rai:dataLimitations"] == ANSWERS["uses.out_of_scope"]
@@ -216,7 +216,10 @@ def test_export_describes_files_types_splits_and_rai(tmp_path: Path) -> None:
         'The "Reviews" corpus',
         "A survey (unpublished)",
     ]
-    assert doc["prov:wasGeneratedBy"]["prov:used"] == [{"@id": "test.parquet"}, {"@id": "train.parquet"}]
+    assert doc["prov:wasGeneratedBy"]["prov:used"] == [
+        {"@id": "test.parquet"},
+        {"@id": "train.parquet"},
+    ]
 
 
 def test_multi_file_splits_and_unusual_names_load(
@@ -229,9 +232,7 @@ def test_multi_file_splits_and_unusual_names_load(
     pq.write_table(table.slice(0, 3), root / "data" / "fit-0.parquet")
     pq.write_table(table.slice(3), root / "data" / "fit [1].parquet")
     pq.write_table(table, root / "data" / "other.parquet")
-    card = init_card(
-        root, splits={"fit": ["data/fit*"], "holdout": ["data/other.parquet"]}
-    ).card
+    card = init_card(root, splits={"fit": ["data/fit*"], "holdout": ["data/other.parquet"]}).card
     card = _with_human(card)
     path = root / "croissant.json"
     path.write_text(CroissantRenderer().render(card, []), encoding="utf-8")
@@ -242,7 +243,9 @@ def test_multi_file_splits_and_unusual_names_load(
     assert sorted(r["fit/my%20id"] for r in fit) == [0, 1, 2, 3, 4]
     doc = json.loads(path.read_text(encoding="utf-8"))
     file_sets = [d for d in doc["distribution"] if d["@type"] == "cr:FileSet"]
-    assert [fs["includes"] for fs in file_sets] == [["data/fit [[]1[]].parquet", "data/fit-0.parquet"]]
+    assert [fs["includes"] for fs in file_sets] == [
+        ["data/fit [[]1[]].parquet", "data/fit-0.parquet"]
+    ]
     # "holdout" is not a known split concept and not in its file's path: no url, no split field.
     enum = next(rs for rs in doc["recordSet"] if rs["@id"] == "splits")
     assert enum["data"] == [{"splits/name": "fit"}, {"splits/name": "holdout"}]
@@ -317,11 +320,18 @@ def test_import_a_hand_written_croissant_file(tmp_path: Path) -> None:
         "description": "Recipes and their ingredients.",
         "conformsTo": "http://mlcommons.org/croissant/1.1",
         "citeAs": "@article{recipes}",
-        "license": {"@type": "sc:CreativeWork", "url": "https://creativecommons.org/licenses/by/4.0/"},
+        "license": {
+            "@type": "sc:CreativeWork",
+            "url": "https://creativecommons.org/licenses/by/4.0/",
+        },
         "url": "https://example.com/recipes",
         "version": "2.1",
         "datePublished": "not yet",
-        "creator": {"@type": "sc:Organization", "name": "Cooking Lab", "url": "https://lab.example"},
+        "creator": {
+            "@type": "sc:Organization",
+            "name": "Cooking Lab",
+            "url": "https://lab.example",
+        },
         "isBasedOn": ["https://example.com/raw-recipes", {"@id": "urn:dataset:menus"}],
         "http://mlcommons.org/croissant/RAI/dataUseCases": ["Recipe generation.", "Search."],
         "rai:dataBiases": {"@value": "Mostly French cuisine.", "@language": "en"},
@@ -411,9 +421,11 @@ def test_import_rejects_what_is_not_a_croissant_dataset(
         CroissantImporter().read(path)
 
 
-_TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40).map(
-    str.strip
-).filter(bool)
+_TEXT = (
+    st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40)
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 @given(summary=_TEXT, citation=_TEXT, answer=_TEXT, creator=_TEXT)

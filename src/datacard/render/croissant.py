@@ -362,7 +362,7 @@ def _column_field(
         "@type": "cr:Field",
         "@id": f"{rs_id}/{_id(column)}",
         "name": column,
-        "description": f"Column '{column}' ({summary_type}): {nulls:,} nulls in {count + nulls:,}.",
+        "description": f"Column '{column}' ({summary_type}); null in {nulls:,} of {count + nulls:,} rows.",
         "dataType": data_type(summary_type),
         "source": {**source, "extract": {"column": column}},
     }
@@ -398,7 +398,7 @@ def _record_set(
             {
                 "@type": "cr:Field",
                 "@id": f"{rs_id}/split",
-                "name": f"{rs_id}/split",
+                "name": "split",
                 "description": "The split the record belongs to.",
                 "dataType": "sc:Text",
                 "references": {"field": {"@id": f"{enum_id}/name"}},
