@@ -168,6 +168,7 @@ class NumericAccumulator(ColumnAccumulator):
         self.moments = Moments()
         self.quantiles = Quantiles()
         self.distinct = DistinctCount()
+        self.frequent = FrequentItems() if integer else None
 
     def _values(self, arr: pa.Array) -> npt.NDArray[Any]:
         """The non-null values as a numpy array (integers stay integers)."""
@@ -206,12 +207,20 @@ class NumericAccumulator(ColumnAccumulator):
             self.max = hi if self.max is None else max(self.max, hi)
         self.moments.update(as_float)
         self.quantiles.update_sorted(as_float)
-        distinct_values = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        distinct_values = ordered[starts]
         if len(distinct_values) * 2 < len(ordered):  # few values: hash each once
             self.distinct.update_hashes(hash_numbers(distinct_values))
         else:
             valid = hashes if not arr.null_count else hashes[valid_mask(arr)]
             self.distinct.update_hashes(valid)
+        if self.frequent is not None:  # integers: codes, classes, ratings...
+            counts = np.diff(np.r_[starts, len(ordered)]).astype(np.int64)
+            self.frequent.update_counts(
+                hash_numbers(distinct_values),
+                counts,
+                lambda positions: [int(v) for v in distinct_values[positions].tolist()],
+            )
         return hashes
 
     def merge(self, other: ColumnAccumulator) -> None:
@@ -227,6 +236,8 @@ class NumericAccumulator(ColumnAccumulator):
         self.moments.merge(other.moments)
         self.quantiles.merge(other.quantiles)
         self.distinct.merge(other.distinct)
+        if self.frequent is not None and other.frequent is not None:
+            self.frequent.merge(other.frequent)
 
     def _histogram(self) -> Histogram | None:
         n = self.quantiles.n
@@ -268,6 +279,8 @@ class NumericAccumulator(ColumnAccumulator):
             qs = self.quantiles.quantiles(list(QUANTILE_RANKS))
             s.quantiles = {_rank_key(r): self._show(q) for r, q in zip(QUANTILE_RANKS, qs)}
             s.histogram = self._histogram()
+        if self.frequent is not None:
+            s.top = [TopValue(value=v, count=c) for v, c in self.frequent.top(TOP_K)]
         return s
 
     def to_dict(self) -> dict[str, Any]:
@@ -281,11 +294,14 @@ class NumericAccumulator(ColumnAccumulator):
             "moments": self.moments.to_dict(),
             "quantiles": self.quantiles.to_dict(),
             "distinct": self.distinct.to_dict(),
+            "frequent": self.frequent.to_dict() if self.frequent is not None else None,
         }
 
     def _load(self, data: dict[str, Any]) -> None:
         super()._load(data)
         self.integer = bool(data["integer"])
+        frequent = data.get("frequent")
+        self.frequent = FrequentItems.from_dict(frequent) if frequent is not None else None
         self.nan, self.posinf, self.neginf = data["nan"], data["posinf"], data["neginf"]
         self.min, self.max = data["min"], data["max"]
         self.moments = Moments.from_dict(data["moments"])
@@ -304,6 +320,7 @@ class TemporalAccumulator(NumericAccumulator):
     def __init__(self, type_name: str, unit: str = "us", tz: str | None = None) -> None:
         super().__init__(type_name, integer=True)
         self.unit, self.tz = unit, tz
+        self.frequent = None  # frequent instants say little; the histogram shows the spread
 
     def _values(self, arr: pa.Array) -> npt.NDArray[Any]:
         storage = arr.view(pa.int64() if arr.type.bit_width == 64 else pa.int32())

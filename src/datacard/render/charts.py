@@ -42,7 +42,7 @@ RC: Final[dict[str, Any]] = {
     "svg.hashsalt": "datacard",
     "text.parse_math": False,
     "text.usetex": False,
-    "font.family": "sans-serif",
+    "font.family": ["sans-serif"],
     "font.sans-serif": ["DejaVu Sans"],
     "font.size": FONT,
     "axes.linewidth": 0.6,

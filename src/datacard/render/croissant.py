@@ -362,7 +362,9 @@ def _column_field(
         "@type": "cr:Field",
         "@id": f"{rs_id}/{_id(column)}",
         "name": column,
-        "description": f"Column '{column}' ({summary_type}); null in {nulls:,} of {count + nulls:,} rows.",
+        "description": (
+            f"Column '{column}' ({summary_type}); null in {nulls:,} of {count + nulls:,} rows."
+        ),
         "dataType": data_type(summary_type),
         "source": {**source, "extract": {"column": column}},
     }
