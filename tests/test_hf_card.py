@@ -45,7 +45,8 @@ TRAIN_CSV = (
 )
 TEST_CSV = "id,text,|a|,label,score\n5,more,z,pos,3.5\n"
 NESTED_JSONL = (
-    '{"id": 1, "tags": ["a", "b"], "meta": {"score": 0.5, "ok": true}, "when": "2024-01-01T00:00:00"}\n'
+    '{"id": 1, "tags": ["a", "b"], "meta": {"score": 0.5, "ok": true},'
+    ' "when": "2024-01-01T00:00:00"}\n'
     '{"id": 2, "tags": [], "meta": {"score": 1.5, "ok": false}, "when": "2024-02-01T12:00:00"}\n'
 )
 
@@ -53,7 +54,7 @@ HUMAN: dict[str, Any] = {
     "name": "Tiny Reviews",
     "version": "1.2.0",
     "summary": (
-        'Five synthetic reviews with "double" and \'single\' quotes, «guillemets», ü and 日本語.'
+        "Five synthetic reviews with \"double\" and 'single' quotes, «guillemets», ü and 日本語."
         "\n\nA second paragraph with *stars*, <b>tags</b>, a|pipe & an ampersand."
     ),
     "license": "CC-BY-4.0",
@@ -192,7 +193,10 @@ def test_datasets_reads_the_metadata(tmp_path: Path, caplog: pytest.LogCaptureFi
     assert info.splits is not None and info.splits["train"].num_examples == 2
     assert info.features is not None
     assert info.features["tags"] == datasets.List(datasets.Value("string"))
-    assert info.features["meta"] == {"score": datasets.Value("float64"), "ok": datasets.Value("bool")}
+    assert info.features["meta"] == {
+        "score": datasets.Value("float64"),
+        "ok": datasets.Value("bool"),
+    }
 
 
 def test_load_dataset_from_the_folder_offline(
@@ -473,7 +477,7 @@ Only three European cities; night photos are rare.
 
 ### Recommendations
 
-Users should be made aware of the risks, biases and limitations of the dataset. More information needed for further recommendations.
+@RECOMMENDATIONS@
 
 ## Citation [optional]
 
@@ -504,7 +508,11 @@ Sign: a road sign.
 ## Dataset Card Contact
 
 signs@example.org
-"""
+""".replace(
+    "@RECOMMENDATIONS@",
+    "Users should be made aware of the risks, biases and limitations of the dataset. "
+    "More information needed for further recommendations.",
+)
 
 WILD_EXPECTED: dict[str, Any] = {
     "name": "Street Signs",
@@ -584,9 +592,7 @@ def test_older_template_headings() -> None:
         "creators": [{"name": "Alice"}, {"name": "Bob"}],
         "sources": [{"name": "Homepage", "url": "https://old.example.org"}],
         "citation": "@misc{old}",
-        "datasheet": {
-            "uses": {"tasks": {"answer": "QA."}, "impact": {"answer": "Some.\n\nMany."}}
-        },
+        "datasheet": {"uses": {"tasks": {"answer": "QA."}, "impact": {"answer": "Some.\n\nMany."}}},
     }
 
 

@@ -37,7 +37,8 @@ TRAIN_CSV = (
 )
 TEST_CSV = "id,text,|a|,label,score\n5,more,z,pos,3.5\n"
 NESTED_JSONL = (
-    '{"id": 1, "tags": ["a", "b"], "meta": {"score": 0.5, "ok": true}, "when": "2024-01-01T00:00:00"}\n'
+    '{"id": 1, "tags": ["a", "b"], "meta": {"score": 0.5, "ok": true},'
+    ' "when": "2024-01-01T00:00:00"}\n'
     '{"id": 2, "tags": [], "meta": {"score": 1.5, "ok": false}, "when": "2024-02-01T12:00:00"}\n'
 )
 
@@ -65,13 +66,15 @@ def write_basic(root: Path) -> Path:
         {
             "name": "Tiny <Reviews> | *one*",
             "version": "1.2.0",
-            "summary": "Five synthetic reviews, «ünïcödé» and \"quotes\".\n\n# Not a heading",
+            "summary": 'Five synthetic reviews, «ünïcödé» and "quotes".\n\n# Not a heading',
             "license": "CC-BY-4.0",
             "creators": [
                 {"name": "Ada Lovelace", "role": "author", "email": "ada@example.org"},
                 {"name": "Mallory", "url": "javascript:alert(1)"},
             ],
-            "sources": [{"name": "Dump", "url": "https://example.org/d", "retrieved": "2024-05-01"}],
+            "sources": [
+                {"name": "Dump", "url": "https://example.org/d", "retrieved": "2024-05-01"}
+            ],
             "citation": "@misc{tiny,\n  title = {Tiny}\n}",
         },
         {

@@ -97,8 +97,12 @@ def tiny_card(root: Path) -> Card:
 
 
 FINDINGS = [
-    Finding.of("file.changed", "sha256 differs from the card", where="train.csv", old="ab", new="cd"),
-    Finding.of("card.required-empty", "datasheet.uses.out_of_scope is empty", where="datacard.yaml"),
+    Finding.of(
+        "file.changed", "sha256 differs from the card", where="train.csv", old="ab", new="cd"
+    ),
+    Finding.of(
+        "card.required-empty", "datasheet.uses.out_of_scope is empty", where="datacard.yaml"
+    ),
 ]
 
 
@@ -154,7 +158,8 @@ def test_first_screen_and_sections(tmp_path: Path) -> None:
 def test_no_network(tmp_path: Path) -> None:
     html = HtmlRenderer().render(tiny_card(tmp_path / "tiny"), FINDINGS)
     page = Page(html)
-    csp = [m["content"] for m in page.named("meta") if m.get("http-equiv") == "Content-Security-Policy"]
+    metas = page.named("meta")
+    csp = [m["content"] for m in metas if m.get("http-equiv") == "Content-Security-Policy"]
     assert csp == [CSP] and "default-src 'none'" in csp[0]
     assert not page.named("script") and not page.named("iframe") and not page.named("img")
     for tag, attrs in page.tags:
@@ -238,7 +243,9 @@ def hostile_card(root: Path) -> Card:
         creators=[{"name": p, "url": p, "email": p} for p in PAYLOADS],
         sources=[
             {"name": p, "url": u, "license": p, "retrieved": p}
-            for p, u in zip(PAYLOADS, ("javascript:alert(1)", "data:text/html,<b>", " JaVaScRiPt:x"))
+            for p, u in zip(
+                PAYLOADS, ("javascript:alert(1)", "data:text/html,<b>", " JavaScript:x")
+            )
         ],
         datasheet=answers,
     )

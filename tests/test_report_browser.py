@@ -18,11 +18,11 @@ from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from test_report import FINDINGS, PAYLOADS, hostile_card, tiny_card
 
 from datacard.card import Card
 from datacard.findings import Finding
 from datacard.render.html import HtmlRenderer
+from test_report import FINDINGS, PAYLOADS, hostile_card, tiny_card
 
 pytestmark = pytest.mark.browser
 

@@ -180,6 +180,11 @@ def _value(value: object) -> str:
     return "null" if value is None else str(value)
 
 
+def _label(value: object) -> str:
+    """A class as written in a sentence: quoted, so '3' is not read as a count."""
+    return "null" if value is None else repr(str(value))
+
+
 def _labels(m: Measured) -> str | None:
     if not m.label:
         return None
@@ -188,7 +193,7 @@ def _labels(m: Measured) -> str | None:
         if s.label_balance is None:
             continue
         classes = ", ".join(
-            f"{_value(tv.value)} {_n(tv.count)} ({_pct(tv.count, s.rows)})"
+            f"{_label(tv.value)} {_n(tv.count)} ({_pct(tv.count, s.rows)})"
             for tv in s.label_balance
         )
         parts.append(f"{name}: {classes}" if classes else f"{name}: no labelled rows")

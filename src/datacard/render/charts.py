@@ -31,13 +31,14 @@ from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.typing import RcKeyType
 
 from datacard.measured import ColumnSummary, TopValue
 
 FONT: Final = 9.0
 
 #: Local matplotlib settings for every chart (applied with ``rc_context``, never globally).
-RC: Final[dict[str, Any]] = {
+RC: Final[dict[RcKeyType, Any]] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "datacard",
     "text.parse_math": False,
@@ -135,7 +136,10 @@ def top_values(column: str, split: str, top: Sequence[TopValue], prefix: str) ->
     counts = [t.count for t in items]
     listed = "; ".join(f"{value_text(t.value)}: {t.count:,}" for t in items[:5])
     more = f" and {len(items) - 5} more" if len(items) > 5 else ""
-    alt = f"Bar chart of the most frequent values of column {column} in split {split}: {listed}{more}."
+    alt = (
+        f"Bar chart of the most frequent values of column {column} in split {split}: "
+        f"{listed}{more}."
+    )
     height = max(1.0, 0.22 * len(items) + 0.55)
     with chart_style():
         widest = max(len(n) for n in names)
@@ -210,10 +214,11 @@ def _bars(counts: Sequence[int]) -> PathPatch:
     """One compound path of horizontal bars (one SVG element, however many bars)."""
     vertices: list[tuple[float, float]] = []
     codes: list[int] = []
+    rect = [int(c) for c in (Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY)]
     for i, c in enumerate(counts):
         top, bottom = i - 0.38, i + 0.38
         vertices += [(0, top), (c, top), (c, bottom), (0, bottom), (0, top)]
-        codes += [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY]
+        codes += rect
     return PathPatch(Path(vertices, codes), facecolor=BAR_COLOUR, linewidth=0, clip_on=False)
 
 

@@ -61,7 +61,7 @@ PLAIN: Final[dict[str, str]] = {
     "schema.duplicate-column": "Two columns share a name; one of them was renamed.",
     "split.added": "The data has a part (split) this documentation does not describe.",
     "split.removed": "A part (split) of the data this documentation describes is missing.",
-    "split.rows-changed": "A part (split) of the data has a different number of rows than documented.",
+    "split.rows-changed": "A part (split) of the data has a different row count than documented.",
     "stats.null-fraction": "The share of missing values in a column changed more than allowed.",
     "stats.range": "A column has values outside the documented range.",
     "stats.distinct": "The number of different values in a column changed more than expected.",
@@ -386,7 +386,7 @@ def context(card: Card, findings: Sequence[Finding]) -> dict[str, Any]:
     warnings = warnings_of(findings)
     counts = {s: sum(1 for w in warnings if w.severity == s) for s in ("error", "warning", "info")}
     splits = [(name, fmt(s.rows)) for name, s in m.splits.items()] if m else []
-    balance = []
+    balance: list[tuple[str, Markup, list[tuple[str, str, str]]]] = []
     if m is not None and m.label:
         for split_name, split in m.splits.items():
             if split.label_balance:
