@@ -101,8 +101,8 @@ def test_generated_answers_are_precise_english() -> None:
         ),
         "composition.duplicates": "Exact duplicate rows: 1,234 of 1,234,567 rows in train (0.1%).",
         "composition.labels": (
-            "Label column 'species'. Class balance: train: cat 1,000,000 (81%), "
-            "null 234,567 (19%); test: cat 1,000 (100%)."
+            "Label column 'species'. Class balance: train: 'cat' 1,000,000 (81%), "
+            "null 234,567 (19%); test: 'cat' 1,000 (100%)."
         ),
     }
 
