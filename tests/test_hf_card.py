@@ -297,10 +297,11 @@ def test_unknown_license_is_other_with_a_name(
 def test_yaml_sensitive_names_stay_strings(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    root = write_basic(tmp_path / "d")
-    for name in ("yes", "null", "1.0", "a: b", "#x", "- y"):
-        fill(root, {"name": name}, {})
-        assert hub_card(export(root), caplog).pretty_name == name
+    card = open_card(write_basic(tmp_path / "d")).card
+    for name in ("yes", "null", "1.0", "a: b", "#x", "- y", "n<1K"):
+        text = HfCardRenderer().render(card.model_copy(update={"name": name}), [])
+        assert hub_card(text, caplog).pretty_name == name
+        assert parse_hf_card(text)["name"] == name
 
 
 def test_without_measurements_there_is_no_data_metadata(caplog: pytest.LogCaptureFixture) -> None:
@@ -627,3 +628,9 @@ def test_cli_export_and_import(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_doctests() -> None:
     for module in (hf_module, importer_module):
         assert doctest.testmod(module).failed == 0
+
+
+def test_citation_blank_lines_and_backticks_survive() -> None:
+    citation = "@misc{a,\n\n\n  note = {``` and ~~~}\n}"
+    text = HfCardRenderer().render(Card(name="c", citation=citation), [])
+    assert parse_hf_card(text)["citation"] == citation

@@ -291,3 +291,13 @@ def test_print_pdf_without_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(pdf_module.shutil, "which", lambda name: None)
     with pytest.raises(UsageError, match=r"apt-get install chromium"):
         pdf_module.print_pdf(tmp_path / "a.html", tmp_path / "a.pdf")
+
+
+def test_doctests() -> None:
+    import doctest
+
+    from datacard.render import charts, html
+
+    for module in (html, charts, pdf_module):
+        result = doctest.testmod(module)
+        assert result.failed == 0, module.__name__

@@ -135,11 +135,12 @@ def test_print_layout(driver: webdriver.Chrome, tmp_path: Path) -> None:
         ".map(h => getComputedStyle(h).breakBefore)"
     )
     assert breaks and set(breaks) == {"page"}
-    # closed <details> still print their technical detail
-    height = driver.execute_script(
-        "return document.querySelector('#warnings details dl').getBoundingClientRect().height"
-    )
-    assert height > 0
+    # closed <details> still print their technical detail (hidden on screen until clicked)
+    visible = "return document.querySelector('#warnings details dl').checkVisibility()"
+    assert driver.execute_script(visible) is True
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "screen"})
+    assert driver.execute_script(visible) is False
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     assert driver.execute_script("return document.documentElement.scrollWidth") <= WIDTH
 
 

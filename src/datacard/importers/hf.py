@@ -26,6 +26,7 @@ from datacard.datasheet import question
 from datacard.errors import CardError
 from datacard.render.hf import (
     DEFAULT_RECOMMENDATIONS,
+    FUNDED_BY,
     GENERATED_MARK,
     HF_SECTIONS,
     hf_license,
@@ -329,7 +330,7 @@ def parse_hf_card(text: str) -> dict[str, Any]:
 
     sheet: dict[str, dict[str, dict[str, str]]] = {}
     for place, keys in HF_SECTIONS:
-        if place == "Funded by":
+        if place == FUNDED_BY:
             found = unescape_markdown(bullets["funded by"]) if "funded by" in bullets else ""
             pairs = [(keys[0], found)] if found else []
         else:

@@ -5,7 +5,7 @@ The front matter (``pretty_name``, ``license``, ``size_categories``, ``configs``
 dataset card template, filled from the datasheet answers (:data:`HF_SECTIONS` says which answer
 goes where) and the measured facts. :mod:`datacard.importers.hf` reads such a file back.
 
->>> from datacard.card import Card
+>>> from datacard.card import Card, Creator, Source
 >>> text = HfCardRenderer().render(Card(name="digits", license="CC-BY-4.0"), [])
 >>> text.splitlines()[:3]
 ['---', 'pretty_name: digits', 'license: cc-by-4.0']
@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final
 
-from datacard.card import Card
+from datacard.card import Card, Creator, Source
 from datacard.datasheet import question
 from datacard.findings import Finding
 from datacard.measured import Measured
@@ -104,6 +104,8 @@ HF_SECTIONS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("Dataset Card Contact", ("maintenance.contact",)),
 )
 
+#: The one place of :data:`HF_SECTIONS` that is a bullet line, not a heading.
+FUNDED_BY: Final = "Funded by"
 #: The Hub template's placeholder for anything not filled in.
 PLACEHOLDER: Final = "[More Information Needed]"
 #: The Hub template's default text of "Recommendations".
@@ -426,7 +428,7 @@ def _answers(card: Card, keys: Sequence[str]) -> str:
     return "\n\n".join(parts) or PLACEHOLDER
 
 
-def _creator(c: Any) -> str:
+def _creator(c: Creator) -> str:
     parts = [f"**{escape_markdown(c.name, inline=True)}**"]
     if c.role:
         parts.append(escape_markdown(c.role, inline=True))
@@ -437,7 +439,7 @@ def _creator(c: Any) -> str:
     return "- " + " · ".join(parts)
 
 
-def _source(s: Any) -> str:
+def _source(s: Source) -> str:
     line = f"- **{escape_markdown(s.name, inline=True)}:**"
     line += f" {link(s.url)}" if s.url else ""
     extra = [
@@ -477,7 +479,9 @@ class HfCardRenderer:
     suffix: ClassVar[str] = ".md"
 
     def render(self, card: Card, findings: Sequence[Finding]) -> str:
-        sections: Mapping[str, str] = {place: _answers(card, keys) for place, keys in HF_SECTIONS}
+        sections: Mapping[str, str] = {
+            place: _answers(card, keys) for place, keys in HF_SECTIONS if place != FUNDED_BY
+        }
         inline = {
             "funded_by": escape_markdown(card.answer("motivation", "funding").strip(), inline=True)
             or PLACEHOLDER,

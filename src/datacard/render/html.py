@@ -308,6 +308,9 @@ def _duration(seconds: float) -> str:
 
 
 def _top(top: list[TopValue] | None, count: int) -> list[tuple[str, str, str]]:
+    """(value, rows, share) of the most frequent values; none when every value occurs once."""
+    if not top or max(t.count for t in top) <= 1:
+        return []
     return [(value_text(t.value), fmt(t.count), percent(t.count, count)) for t in top or []]
 
 

@@ -229,7 +229,34 @@ def environment() -> jinja2.Environment:
 def render_template(template: str, /, **context: Any) -> str:
     """Render ``templates/<template>``, with runs of blank lines squeezed to one."""
     text = environment().get_template(template).render(**context)
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
+    return squeeze_blank_lines(text).strip("\n") + "\n"
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
+def squeeze_blank_lines(text: str) -> str:
+    """Runs of blank lines become one, except inside fenced code blocks.
+
+    >>> squeeze_blank_lines("a\\n\\n\\n\\nb\\n```\\n\\n\\n\\n```")
+    'a\\n\\nb\\n```\\n\\n\\n\\n```'
+    """
+    out: list[str] = []
+    fence = ""
+    for line in text.split("\n"):
+        marker = _FENCE.match(line)
+        if fence:
+            closes = (
+                marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence)
+            )
+            if closes and marker and not marker.group(2).strip():
+                fence = ""
+        elif marker:
+            fence = marker.group(1)
+        elif not line.strip() and out and not out[-1].strip():
+            continue
+        out.append(line)
+    return "\n".join(out)
 
 
 _SEVERITY_TITLES: Final = ((Severity.ERROR, "Errors"), (Severity.WARNING, "Warnings"))
