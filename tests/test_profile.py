@@ -163,3 +163,10 @@ def test_profiling_files_never_imports_pandas(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_histograms_of_small_integer_ranges_have_one_bin_per_value() -> None:
+    column = profile(pa.table({"v": [0, 0, 1, 2, 5]})).measured().splits["train"].columns["v"]
+    assert column.histogram is not None
+    assert column.histogram.edges == [-0.5, 0.5, 1.5, 2.5, 3.5, 4.5, 5.5]
+    assert column.histogram.counts == [2, 1, 1, 0, 0, 1]

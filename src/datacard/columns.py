@@ -253,7 +253,15 @@ class NumericAccumulator(ColumnAccumulator):
         cdf = [0.0, *self.quantiles.cdf(edges[1:-1]), 1.0]
         cumulative = [round(c * n) for c in cdf]
         counts = [b - a for a, b in itertools.pairwise(cumulative)]
-        return Histogram(edges=[self._show(e) for e in edges], counts=counts)
+        return Histogram(edges=[self._edge(e) for e in edges], counts=counts)
+
+    def _edge(self, value: float) -> Number:
+        """A histogram edge: integer columns get half-integer edges around each value."""
+        if self.integer and float(value).is_integer():
+            return int(value)
+        out = finite(value)
+        assert out is not None
+        return out
 
     def _show(self, value: float) -> Number:
         """How a value of this column is written in the card (overridden for timestamps)."""
@@ -325,6 +333,9 @@ class TemporalAccumulator(NumericAccumulator):
     def _values(self, arr: pa.Array) -> npt.NDArray[Any]:
         storage = arr.view(pa.int64() if arr.type.bit_width == 64 else pa.int32())
         return super()._values(storage)
+
+    def _edge(self, value: float) -> Number:
+        return self._show(value)
 
     def _show(self, value: float) -> Number:
         ticks = round(value)
