@@ -37,6 +37,7 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/report_bench.py --append bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache
