@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -333,7 +333,8 @@ def report(
     from datacard.fileio import atomic_write
     from datacard.workflow import card_path, render
 
-    content, suffix = render(root, "html")
+    with err.status("drawing the report", spinner="dots") if err.is_terminal else nullcontext():
+        content, suffix = render(root, "html")
     target = output or card_path(root).with_suffix(suffix)
     atomic_write(target, content)
     out.print(f"wrote {target}")
