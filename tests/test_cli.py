@@ -263,3 +263,17 @@ def test_update_without_changes_leaves_the_card_alone(
     code, out, _ = run(capsys, "update", str(data), "--force")
     assert code == 0 and "re-measured" in out
     assert run(capsys, "check", str(data))[0] == 0
+
+
+def test_prefetched_hashes_are_those_of_the_current_bytes(tmp_path: Path) -> None:
+    from datacard.digest import prefetch, sha256_file
+
+    path = tmp_path / "a.csv"
+    path.write_text("x\n1\n")
+    prefetch([path])
+    first = sha256_file(path)
+    path.write_text("x\n1\n2\n")  # another size: the prefetched digest must not be reused
+    assert sha256_file(path) != first
+    import hashlib
+
+    assert sha256_file(path) == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -92,6 +92,16 @@ def _friendly(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _prefetch_hashes(root: Path, splits: dict[str, list[str]] | None = None) -> None:
+    """Start hashing the data files now, so it overlaps the imports that follow."""
+    from datacard.digest import prefetch
+    from datacard.errors import DatacardError
+    from datacard.layout import discover
+
+    with suppress(DatacardError, OSError):  # the real run reports it
+        prefetch(f.path for f in discover(root, splits).files)
+
+
 @contextmanager
 def _progress(label: str) -> Iterator[Any]:
     """A progress bar on stderr (only when it is a terminal); yields the callback."""
@@ -139,6 +149,7 @@ def init(
     debug: DebugOpt = False,
 ) -> None:
     """Measure a dataset and write DIR/datacard.yaml (datasheet prompts + measured facts)."""
+    _prefetch_hashes(root, _parse_splits(split or []) or None)
     from datacard.workflow import init_card
 
     with _progress("measuring") as progress:
@@ -177,6 +188,7 @@ def update(
     debug: DebugOpt = False,
 ) -> None:
     """Re-measure after an intended change; only the machine-owned part of the card changes."""
+    _prefetch_hashes(root)
     from datacard.workflow import update_card
 
     with _progress("measuring") as progress:
@@ -236,6 +248,7 @@ def check(
     debug: DebugOpt = False,
 ) -> None:
     """Verify the data against its card: exit 0 when it matches, 1 when it does not."""
+    _prefetch_hashes(root)
     from datacard.workflow import check_card
 
     threshold = Severity.parse(fail_on)
