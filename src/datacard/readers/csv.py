@@ -73,7 +73,8 @@ def _open(
         names = schema.names if start > 0 else None
         if len(set(schema.names)) == len(schema.names):
             types = {f.name: f.type for f in schema}
-        stream = pa.BufferReader(pa.memory_map(file.path).read_at(end - start, start))
+        with pa.OSFile(file.path) as handle:  # a plain read: bounded, unlike mapped pages
+            stream = pa.BufferReader(handle.read_at(end - start, start))
     try:
         reader = pacsv.open_csv(
             stream,

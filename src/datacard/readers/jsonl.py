@@ -88,7 +88,8 @@ def _open_range(file: DataFile, byte_range: tuple[int, int] | None) -> pa.Native
     if byte_range is None:
         return pa.input_stream(file.path, compression=file.compression)
     start, end = byte_range
-    return pa.BufferReader(pa.memory_map(file.path).read_at(end - start, start))
+    with pa.OSFile(file.path) as handle:  # a plain read: bounded, unlike mapped pages
+        return pa.BufferReader(handle.read_at(end - start, start))
 
 
 def line_boundaries(path: str, target: int) -> list[int]:
