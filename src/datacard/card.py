@@ -159,6 +159,35 @@ class ToleranceOverrides(_Model):
     )
 
 
+class LeakagePolicy(_Model):
+    """Leakage between splits (``datacard leaks``), run by ``check`` when enabled."""
+
+    enabled: bool = Field(default=False, description="Run the leakage check in 'check'.")
+    text: list[str] = Field(
+        default_factory=list, description="Text columns compared for near-duplicates."
+    )
+    key: list[str] = Field(
+        default_factory=list,
+        description="Columns that identify an example (default: every column).",
+    )
+    threshold: float = Field(
+        default=0.8, gt=0, le=1, description="Jaccard similarity of near-duplicate texts."
+    )
+
+
+class ContaminationPolicy(_Model):
+    """Benchmark contamination (``datacard contamination``), run by ``check`` when listed."""
+
+    benchmarks: list[str] = Field(
+        default_factory=list,
+        description="Evaluation sets as PATH[:FIELD[,FIELD...]], paths relative to the card.",
+    )
+    n: int = Field(default=13, ge=1, description="Words per n-gram.")
+    threshold: float = Field(
+        default=0.5, gt=0, le=1, description="Share of an item's n-grams found in training data."
+    )
+
+
 class Policy(_Model):
     """Human decisions about the data: what must be documented, and what counts as drift."""
 
@@ -179,6 +208,12 @@ class Policy(_Model):
     )
     columns: dict[str, ToleranceOverrides] = Field(
         default_factory=dict, description="Column name -> tolerances that override the defaults."
+    )
+    leakage: LeakagePolicy = Field(
+        default_factory=LeakagePolicy, description="Leakage between splits."
+    )
+    contamination: ContaminationPolicy = Field(
+        default_factory=ContaminationPolicy, description="Benchmark contamination."
     )
 
     @field_validator("required")

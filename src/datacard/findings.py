@@ -59,6 +59,13 @@ CATALOG: dict[str, tuple[Severity, str]] = {
     "stats.duplicates": (Severity.WARNING, "The number of duplicate rows changed"),
     "card.required-empty": (Severity.WARNING, "A required human-written field is empty"),
     "card.content-hash": (Severity.ERROR, "The dataset's content hash differs from the card"),
+    "leakage.exact-overlap": (Severity.ERROR, "The same examples appear in two splits"),
+    "leakage.near-overlap": (Severity.WARNING, "Near-duplicate texts appear in two splits"),
+    "leakage.duplicates": (Severity.WARNING, "A split repeats examples"),
+    "leakage.label-conflict": (Severity.ERROR, "The same input carries different labels"),
+    "contamination.exact": (Severity.ERROR, "Benchmark items appear verbatim in training data"),
+    "contamination.ngram": (Severity.ERROR, "Benchmark items share long n-grams with training data"),
+    "contamination.near": (Severity.WARNING, "Benchmark items have near-duplicates in training data"),
 }
 
 

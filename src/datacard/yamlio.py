@@ -244,6 +244,8 @@ def _policy_lines(card: Card) -> list[str]:
         lines.append(f"    {name}: {scalar(value)}  # {field.title}")
     columns = {k: v.model_dump(exclude_none=True) for k, v in policy.columns.items()}
     lines += _entry("columns", columns, 2)
+    lines += _entry("leakage", policy.leakage.model_dump(), 2)
+    lines += _entry("contamination", policy.contamination.model_dump(), 2)
     return lines
 
 

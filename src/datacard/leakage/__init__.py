@@ -1,0 +1,1 @@
+"""Leakage between splits and benchmark contamination: pure functions over partitions."""
