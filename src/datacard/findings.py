@@ -64,8 +64,8 @@ CATALOG: dict[str, tuple[Severity, str]] = {
     "leakage.duplicates": (Severity.WARNING, "A split repeats examples"),
     "leakage.label-conflict": (Severity.ERROR, "The same input carries different labels"),
     "contamination.exact": (Severity.ERROR, "Benchmark items appear verbatim in training data"),
-    "contamination.ngram": (Severity.ERROR, "Benchmark items share long n-grams with training data"),
-    "contamination.near": (Severity.WARNING, "Benchmark items have near-duplicates in training data"),
+    "contamination.ngram": (Severity.ERROR, "Benchmark items share long n-grams with training"),
+    "contamination.near": (Severity.WARNING, "Benchmark items have near-duplicates in training"),
 }
 
 
