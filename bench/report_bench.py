@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from datacard.render.html import HtmlRenderer
+from datacard.render.pdf import HEADLESS_FLAGS
 from datacard.workflow import init_card
 
 CHROMIUM = "/usr/bin/chromium"
@@ -69,13 +70,7 @@ def load_times(report: Path, runs: int) -> list[tuple[float, float]]:
             options = webdriver.ChromeOptions()
             options.binary_location = CHROMIUM
             for flag in (
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
+                *HEADLESS_FLAGS,
                 "--window-size=1280,900",
                 f"--user-data-dir={profile}",
             ):

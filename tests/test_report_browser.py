@@ -22,6 +22,7 @@ from selenium.webdriver.common.by import By
 from datacard.card import Card
 from datacard.findings import Finding
 from datacard.render.html import HtmlRenderer
+from datacard.render.pdf import HEADLESS_FLAGS
 from test_report import FINDINGS, PAYLOADS, hostile_card, tiny_card
 
 pytestmark = pytest.mark.browser
@@ -30,13 +31,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WIDTH, HEIGHT = 1280, 900
 FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *HEADLESS_FLAGS,
     f"--window-size={WIDTH},{HEIGHT}",
 )
 

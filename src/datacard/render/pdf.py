@@ -20,7 +20,8 @@ from datacard.errors import DatacardError, UsageError
 
 BROWSERS: Final = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 TIMEOUT: Final = 60.0
-FLAGS: Final = (
+#: How datacard starts headless Chromium (the browser tests and the benchmark use it too).
+HEADLESS_FLAGS: Final = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -28,8 +29,8 @@ FLAGS: Final = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--no-pdf-header-footer",
 )
+FLAGS: Final = (*HEADLESS_FLAGS, "--no-pdf-header-footer")
 
 
 def find_chromium() -> str | None:
