@@ -277,3 +277,29 @@ def test_prefetched_hashes_are_those_of_the_current_bytes(tmp_path: Path) -> Non
     import hashlib
 
     assert sha256_file(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_check_runs_leakage_and_contamination_when_the_policy_asks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    root = tmp_path / "d"
+    (root / "train").mkdir(parents=True)
+    (root / "test").mkdir()
+    shared = "the quick brown fox jumps over the lazy dog near the quiet river bank today"
+    train = pa.table({"text": [shared, "alpha beta gamma delta epsilon zeta eta theta iota"]})
+    test = pa.table({"text": [shared, "completely different words in this small test row"]})
+    pq.write_table(train, root / "train" / "a.parquet")
+    pq.write_table(test, root / "test" / "b.parquet")
+    (tmp_path / "bench.jsonl").write_text(json.dumps({"q": shared}) + "\n")
+    assert run(capsys, "init", str(root))[0] == 0
+    assert run(capsys, "check", str(root))[0] == 0  # both checks are off by default
+    card = root / "datacard.yaml"
+    text = card.read_text()
+    text = text.replace("  leakage:\n    enabled: false", "  leakage:\n    enabled: true", 1)
+    text = text.replace("    benchmarks: []", "    benchmarks: [../bench.jsonl:q]", 1)
+    card.write_text(text)
+    code, out, _ = run(capsys, "check", str(root), "--json")
+    codes = {f["code"] for f in json.loads(out)["findings"]}
+    assert code == 1
+    assert "leakage.exact-overlap" in codes
+    assert any(c.startswith("contamination.") for c in codes)

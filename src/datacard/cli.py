@@ -409,6 +409,129 @@ def import_(
         out.print(f"next: measure the data with: datacard update {root}")
 
 
+def _report_findings(
+    payload: dict[str, Any],
+    lines: list[str],
+    findings: Sequence[Finding],
+    as_json: bool,
+    fail_on: str,
+) -> None:
+    """Print a leakage/contamination result and exit 1 when findings reach ``fail_on``."""
+    threshold = Severity.parse(fail_on)
+    if as_json:
+        out.print(json.dumps(payload, indent=2, allow_nan=False, ensure_ascii=False), markup=False)
+    else:
+        for line in lines:
+            out.print(line, markup=False)
+    raise typer.Exit(1 if failing(findings, threshold) else 0)
+
+
+FailOnOpt = Annotated[
+    str,
+    typer.Option(
+        "--fail-on", help="Lowest severity that fails: error or warning.", metavar="SEVERITY"
+    ),
+]
+
+
+@app.command()
+@_friendly
+def leaks(
+    root: DirArg,
+    text: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--text", help="A text column compared for near-duplicates (repeatable).", metavar="COL"
+        ),
+    ] = None,
+    key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--key",
+            help="A column identifying an example (repeatable; default: all).",
+            metavar="COL",
+        ),
+    ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option("--label", help="The label column, for label conflicts.", metavar="COL"),
+    ] = None,
+    threshold: Annotated[
+        float,
+        typer.Option("--threshold", help="Jaccard similarity of near-duplicates.", metavar="J"),
+    ] = 0.8,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the pairs as JSON.")] = False,
+    pairs_out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write every pair to a Parquet file.", metavar="FILE"),
+    ] = None,
+    fail_on: FailOnOpt = "error",
+    workers: WorkersOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Find examples shared between splits (exact, near-duplicate text, conflicting labels)."""
+    from datacard.leakage.leaks import run_leaks
+
+    with _progress("comparing splits") as progress:
+        result = run_leaks(
+            root,
+            text=text or [],
+            key=key or [],
+            label=label,
+            threshold=threshold,
+            out=pairs_out,
+            workers=workers,
+            progress=progress,
+        )
+    _report_findings(result.to_json(), result.summary_lines(), result.findings, as_json, fail_on)
+
+
+@app.command()
+@_friendly
+def contamination(
+    root: DirArg,
+    benchmark: Annotated[
+        list[str],
+        typer.Option(
+            "--benchmark",
+            help="An evaluation set: PATH[:FIELD[,FIELD...]] (repeatable).",
+            metavar="SPEC",
+        ),
+    ],
+    text: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--text", help="Training text column(s) to search (default: all text).", metavar="COL"
+        ),
+    ] = None,
+    n: Annotated[int, typer.Option("-n", "--ngram", help="Words per n-gram.", metavar="N")] = 13,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            "--threshold", help="Share of an item's n-grams found that flags it.", metavar="SHARE"
+        ),
+    ] = 0.5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    fail_on: FailOnOpt = "error",
+    workers: WorkersOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Check the training data against evaluation sets (exact, long n-gram and near matches)."""
+    from datacard.leakage.contamination import run_contamination
+
+    with _progress("indexing training data") as progress:
+        result = run_contamination(
+            root,
+            benchmark,
+            text=text or [],
+            n=n,
+            threshold=threshold,
+            workers=workers,
+            progress=progress,
+        )
+    _report_findings(result.to_json(), result.summary_lines(), result.findings, as_json, fail_on)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point (exits): usage errors exit 2 with click's message, ours via :func:`_friendly`."""
     app(args=list(sys.argv[1:] if argv is None else argv), prog_name="datacard")

@@ -271,7 +271,11 @@ def check_card(
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> list[Finding]:
-    """Findings where the data no longer matches its card (empty: all is well)."""
+    """Findings where the data no longer matches its card (empty: all is well).
+
+    A full check also runs the leakage and contamination checks when the card's policy
+    enables them (``policy.leakage.enabled``, ``policy.contamination.benchmarks``).
+    """
     root = _require_root(root)
     reference = open_card(root).card
     policy = reference.policy
@@ -280,7 +284,17 @@ def check_card(
     else:
         current, _ = _measure(root, policy.splits, None, workers, progress)
     now = Card(name=reference.name, measured=current)
-    return list(ConformanceCheck(fast=fast).run(now, reference))
+    findings = list(ConformanceCheck(fast=fast).run(now, reference))
+    if not fast and policy.leakage.enabled:
+        from datacard.checks.leakage import leakage_findings
+
+        findings += leakage_findings(root, policy, workers=workers)
+    if not fast and policy.contamination.benchmarks:
+        from datacard.leakage.contamination import contamination_findings
+
+        folder = root if root.is_dir() else root.parent
+        findings += contamination_findings(folder, policy, workers=workers)
+    return findings
 
 
 def card_json(card: Card) -> dict[str, Any]:

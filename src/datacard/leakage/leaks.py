@@ -1,0 +1,295 @@
+"""``datacard leaks``: examples shared between splits (exact, near-duplicate text, conflicting
+labels), and repeated within a split.
+
+One pass over the data: every partition is scanned in a worker process
+(:func:`datacard.leakage.partscan.scan_partition`: row hashes, shingle sets, MinHash signatures,
+no raw text), the parent concatenates the pieces in plan order and finds the pairs by sorting
+(:mod:`datacard.leakage.pairs`), then summarises them per split pair (:mod:`.summary`).
+
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "train.csv").write_text("q,y\\nhello there,1\\nbye,0\\n")
+>>> _ = (d / "test.csv").write_text("q,y\\nHello there!,1\\n")
+>>> result = run_leaks(d, text=["q"], workers=1)
+>>> [(p.a, p.b, p.kind, p.count) for p in result.pairs if p.count]
+[('train', 'test', 'exact', 1)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from datacard.errors import UsageError
+from datacard.executors.local import LocalExecutor
+from datacard.findings import Finding
+from datacard.layout import discover
+from datacard.leakage.pairs import choose_banding, exact_pairs, label_pairs, near_pairs
+from datacard.leakage.partscan import NUM_PERM, PartScan, ScanSpec, scan_partition
+from datacard.leakage.summary import PairSummary, findings_for, summarise, write_pairs
+from datacard.readers import reader_for
+from datacard.readers.base import DataFile, Partition
+
+I64 = npt.NDArray[np.int64]
+Progress = Callable[[int, int], None]
+
+__all__ = ["LeaksResult", "PairSummary", "run_leaks"]
+
+
+@dataclass
+class LeaksResult:
+    """Pair summaries per split pair and kind, and the findings they make."""
+
+    splits: dict[str, int]  # split -> rows
+    pairs: list[PairSummary]
+    findings: list[Finding] = field(default_factory=list)
+    text: tuple[str, ...] = ()
+    label: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"pairs": [{"a", "b", "kind", "count", "fraction", "examples"}]}`` (docs/leaks.md)."""
+        return {"pairs": [p.to_json() for p in self.pairs]}
+
+    def summary_lines(self) -> list[str]:
+        """Human-readable lines: what was compared, then one line per non-empty pair kind."""
+        sizes = ", ".join(f"{s} ({n:,} rows)" for s, n in self.splits.items())
+        lines = [f"splits: {sizes}"]
+        if self.text:
+            lines.append(f"near-duplicate text: {', '.join(self.text)}")
+        if self.label:
+            lines.append(f"label: {self.label}")
+        found = [p for p in self.pairs if p.count]
+        lines += [p.line() for p in found]
+        if not found:
+            lines.append("no leakage found")
+        return lines
+
+
+def run_leaks(
+    root: str | Path,
+    *,
+    text: Sequence[str] = (),
+    key: Sequence[str] = (),
+    label: str | None = None,
+    threshold: float = 0.8,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    splits: dict[str, list[str]] | None = None,
+) -> LeaksResult:
+    """Compare every pair of splits, and each split with itself (see docs/leaks.md)."""
+    if not 0 < threshold <= 1:
+        raise UsageError(f"--threshold must be in (0, 1], got {threshold}")
+    if label is None or splits is None:
+        card_label, card_splits = _card_defaults(root)
+        label = card_label if label is None else label
+        splits = card_splits if splits is None else splits
+    layout = discover(root, splits or None)
+    items = _plan(layout.files, tuple(text), tuple(key), label)
+    total = len(items) + 1
+    scans: list[PartScan | None] = [None] * len(items)
+    for done, (index, scan) in enumerate(LocalExecutor(workers).map(_scan_item, items), 1):
+        scans[index] = scan
+        if progress is not None:
+            progress(done, total)
+    parts = [s for s in scans if s is not None]
+    rows = _Rows.of([p for p, _ in items], parts, layout.files)
+    split_rows = {s: int((rows.split == i).sum()) for i, s in enumerate(rows.split_names)}
+    order = split_order(split_rows)
+    rank = np.array([order.index(s) for s in rows.split_names], np.int64)
+    found: dict[str, tuple[I64, I64, npt.NDArray[np.float64]]] = {}
+    exact = np.concatenate([p.exact for p in parts])
+    a, b = exact_pairs(exact, rows.split, rank)
+    found["exact"] = (a, b, np.ones(len(a)))
+    if text:
+        found["near"] = _near(parts, tuple(text), exact, rows.split, rank, threshold)
+    if label is not None:
+        inputs = np.concatenate([p.inputs for p in parts])
+        labels = np.concatenate([p.labels for p in parts])
+        a, b = label_pairs(inputs, labels, rows.split, rank)
+        found["label-conflict"] = (a, b, np.ones(len(a)))
+    summaries = summarise(found, rows, order, split_rows)
+    if out is not None:
+        write_pairs(Path(out), found, rows)
+    if progress is not None:
+        progress(total, total)
+    return LeaksResult(
+        splits={s: split_rows[s] for s in order},
+        pairs=summaries,
+        findings=findings_for(summaries),
+        text=tuple(text),
+        label=label,
+    )
+
+
+def split_order(split_rows: dict[str, int]) -> list[str]:
+    """Splits from the most rows to the fewest (ties: train, validation, test, then by name):
+    of two splits, the earlier one is side ``a`` and fractions are shares of side ``b``'s rows.
+
+    >>> split_order({"test": 10, "train": 100, "dev": 10})
+    ['train', 'dev', 'test']
+    >>> split_order({"test": 5, "train": 5})
+    ['train', 'test']
+    """
+    return sorted(split_rows, key=lambda s: (-split_rows[s], _CONVENTIONAL.get(s, 9), s))
+
+
+_CONVENTIONAL = {"train": 0, "training": 0, "validation": 1, "valid": 1, "val": 1, "dev": 1}
+_CONVENTIONAL |= {"test": 2, "testing": 2, "eval": 2, "evaluation": 2}
+
+
+def _card_defaults(root: str | Path) -> tuple[str | None, dict[str, list[str]]]:
+    """The card's ``policy.label`` and ``policy.splits``, when the dataset has a card."""
+    from datacard.workflow import card_path
+    from datacard.yamlio import load_card
+
+    path = card_path(root)
+    if not path.exists():
+        return None, {}
+    policy = load_card(path).card.policy
+    return policy.label, {k: list(v) for k, v in policy.splits.items()}
+
+
+def _plan(
+    files: Sequence[DataFile], text: tuple[str, ...], key: tuple[str, ...], label: str | None
+) -> list[tuple[Partition, ScanSpec]]:
+    """One (partition, spec) per unit of work, after checking that the columns exist."""
+    items: list[tuple[Partition, ScanSpec]] = []
+    for file in files:
+        reader = reader_for(file.format)
+        names = list(reader.inspect(file).schema.names)
+        for wanted, option in (
+            (text, "--text"),
+            (key, "--key"),
+            ((label,) if label else (), "--label"),
+        ):
+            for name in wanted:
+                if name not in names:
+                    raise UsageError(
+                        f"{file.rel} has no column '{name}' (given with {option})",
+                        where=file.rel,
+                        hint=f"its columns are: {', '.join(names)}",
+                    )
+        exact = key or tuple(names)
+        inputs = text or key or tuple(n for n in names if n != label)
+        spec = ScanSpec(exact=exact, inputs=inputs, label=label, text=text)
+        needed = {*exact, *inputs, *text, *((label,) if label else ())}
+        columns = None if needed >= set(names) else tuple(n for n in names if n in needed)
+        for part in _by_row_group(reader.partitions(file)):
+            items.append((replace(part, columns=columns) if columns else part, spec))
+    return items
+
+
+def _by_row_group(parts: Sequence[Partition]) -> list[Partition]:
+    """Parquet partitions cut into one partition per row group, so that workers share a file."""
+    out: list[Partition] = []
+    for part in parts:
+        groups = part.row_groups
+        if part.file.format != "parquet" or not groups or len(groups) == 1:
+            out.append(part)
+            continue
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(part.file.path).metadata
+        offset = part.row_offset
+        for g in groups:
+            out.append(replace(part, unit=f"{part.unit}/rg{g}", row_groups=(g,), row_offset=offset))
+            offset += meta.row_group(g).num_rows
+    return out
+
+
+def _scan_item(item: tuple[Partition, ScanSpec]) -> PartScan:
+    return scan_partition(*item)
+
+
+@dataclass
+class _Rows:
+    """Where every global row lives: split id, file id, 0-based row within its file."""
+
+    split_names: list[str]
+    files: list[DataFile]
+    split: I64
+    file: I64
+    row: I64
+
+    @classmethod
+    def of(
+        cls, parts: Sequence[Partition], scans: Sequence[PartScan], files: Sequence[DataFile]
+    ) -> _Rows:
+        file_ids = {f.rel: i for i, f in enumerate(files)}
+        split_names = sorted({f.split for f in files})
+        # byte-range partitions start at row 0: their offset is the rows of earlier ranges
+        starts: list[int] = []
+        ranged: dict[str, list[tuple[int, int]]] = {}
+        for i, p in enumerate(parts):
+            if p.byte_range is not None:
+                ranged.setdefault(p.file.rel, []).append((p.byte_range[0], i))
+        offset_of: dict[int, int] = {}
+        for pieces in ranged.values():
+            acc = 0
+            for _, i in sorted(pieces):
+                offset_of[i] = acc
+                acc += scans[i].rows
+        for i, p in enumerate(parts):
+            starts.append(offset_of.get(i, p.row_offset))
+        counts = np.array([s.rows for s in scans], np.int64)
+        base = np.repeat(np.array(starts, np.int64), counts)
+        first = np.repeat(np.cumsum(counts) - counts, counts)
+        row = base + (np.arange(int(counts.sum()), dtype=np.int64) - first)
+        fid = np.repeat(np.array([file_ids[p.file.rel] for p in parts], np.int64), counts)
+        sid = np.repeat(
+            np.array([split_names.index(p.file.split) for p in parts], np.int64), counts
+        )
+        return cls(split_names, list(files), sid, fid, row)
+
+
+def _near(
+    parts: Sequence[PartScan],
+    text: tuple[str, ...],
+    exact: npt.NDArray[np.uint64],
+    split: I64,
+    rank: I64,
+    threshold: float,
+) -> tuple[I64, I64, npt.NDArray[np.float64]]:
+    """Verified near-duplicate pairs over every text column (the best similarity per pair),
+    oriented a → b, without pairs that are already exact duplicates."""
+    bands, rows = choose_banding(threshold, NUM_PERM)
+    n = len(split)
+    codes: list[I64] = []
+    sims: list[npt.NDArray[np.float64]] = []
+    for name in text:
+        pieces = [p.text[name] for p in parts]
+        offsets = [np.zeros(1, np.int64)]
+        base = 0
+        for piece in pieces:
+            offsets.append(piece.offsets[1:] + base)
+            base += int(piece.offsets[-1])
+        i, j, sim = near_pairs(
+            np.concatenate(offsets),
+            np.concatenate([p.hashes for p in pieces]),
+            np.concatenate([p.signatures for p in pieces]),
+            threshold,
+            bands,
+            rows,
+        )
+        codes.append(i * n + j)
+        sims.append(sim)
+    code = np.concatenate(codes)
+    sim = np.concatenate(sims)
+    order = np.lexsort((-sim, code))
+    code, sim = code[order], sim[order]
+    first = np.ones(len(code), bool)
+    first[1:] = code[1:] != code[:-1]
+    code, sim = code[first], sim[first]
+    i, j = code // n, code % n
+    keep = exact[i] != exact[j]
+    i, j, sim = i[keep], j[keep], sim[keep]
+    swap = rank[split[j]] < rank[split[i]]
+    a = np.where(swap, j, i)
+    b = np.where(swap, i, j)
+    return a, b, sim
