@@ -7,7 +7,7 @@ Generates the corpora (bench/leakage/generate.py, kept when they exist), then me
 run a fresh process (wall time; peak RSS from os.wait4 and /proc tree sampling, with the
 helpers of bench/run.py):
 
-- `datacard leaks bench/data/leakage/dup --text text --json --out .../datacard_pairs.parquet`
+- `datacard leaks bench/data/leakage/dup --text text --key text --json --out .../datacard_pairs.parquet`
 - the datasketch peer (bench/leakage/datasketch_peer.py, in bench/.venv-peers)
 - `datacard contamination bench/data/leakage/contam
    --benchmark bench/data/leakage/contam/bench.jsonl:question --json`
@@ -744,7 +744,7 @@ def main(argv: list[str] | None = None) -> int:
                 "leaks",
                 "datacard leaks",
                 [str(datacard), "leaks", str(DUP_DIR.relative_to(PROJECT_DIR)), "--text", "text",
-                 "--json", "--out", str(dc_pairs.relative_to(PROJECT_DIR))],
+                 "--key", "text", "--json", "--out", str(dc_pairs.relative_to(PROJECT_DIR))],
                 OUT_DIR / "datacard_leaks.json",
                 (dc_pairs,),
                 ok_codes=(0, 1),
