@@ -54,7 +54,9 @@ SCHEMA = pa.schema([pa.field("id", pa.int64()), pa.field("text", pa.string())])
 
 BENCH_ITEMS = 1_000
 CLEAN_DOCS = 50_000
-DECOY_DOCS = 0  # see README: a template twin differs from a benchmark item only in names and numbers
+DECOY_DOCS = (
+    0  # see README: a template twin differs from a benchmark item only in names and numbers
+)
 PLANT_PER_KIND = 100
 ITEM_MIN_WORDS, ITEM_MAX_WORDS = 20, 60
 
@@ -338,7 +340,11 @@ class Sentence:
 
     def render(self) -> str:
         pair = STATEMENTS[self.template] if self.template >= 0 else QUESTIONS[-1 - self.template]
-        return pair[1 if self.reworded else 0].format(**self.slots)
+        text = pair[1 if self.reworded else 0].format(**self.slots)
+        detail = self.slots.get("detail")
+        # Free words make each item its own problem, as in real benchmarks; without them two
+        # items from one template differ only in names and numbers and look like rephrasings.
+        return f"{text[:-1]}, {detail}{text[-1]}" if detail else text
 
 
 class ItemMaker:
@@ -363,6 +369,7 @@ class ItemMaker:
             "n1": self.number(),
             "o": self.objects[int(r.integers(len(self.objects)))],
             "p": self.places[int(r.integers(len(self.places)))],
+            "detail": " ".join(self.objects[int(i)] for i in r.integers(len(self.objects), size=3)),
         }
 
     def statement(self) -> Sentence:

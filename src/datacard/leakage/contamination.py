@@ -34,7 +34,7 @@ from datacard.errors import UsageError
 from datacard.executors.local import LocalExecutor
 from datacard.findings import Finding
 from datacard.leakage.benchmarks import Benchmark, load_benchmark
-from datacard.leakage.items import EMPTY_KEY, ItemHashes, hash_items
+from datacard.leakage.items import EMPTY_KEY, I64, ItemGrams, ItemHashes, hash_items
 from datacard.leakage.matching import (
     best_location,
     coverage,
@@ -244,7 +244,8 @@ def run_contamination(
     near = _near_index(items, long_enough)
     query = Query(exact=exact, grams=grams, ns=tuple(r[0] for r in rules), near=near)
     hits = _scan(training, query, workers, progress)
-    matches = _match(items, rules, long_enough, hits)
+    benchmark_of = np.repeat(np.arange(len(loaded)), [b.items for b in loaded])
+    matches = _match(items, rules, long_enough, hits, benchmark_of)
     names = [f.rel for f, _ in training.files]
     results = []
     start = 0
@@ -298,11 +299,33 @@ def _scan(
     return out
 
 
+def _distinctive(grams: ItemGrams, benchmark_of: I64) -> ItemGrams:
+    """The n-grams that belong to one item of their benchmark only.
+
+    An n-gram shared by several items of one benchmark (a template phrase such as "how much money
+    did 0 spend in total") says nothing about which item leaked, so it is no evidence for any of
+    them. ``benchmark_of[item]`` tells the benchmark of each item (items of several benchmarks
+    are indexed together).
+    """
+    if len(grams.hashes) == 0:
+        return grams
+    owner = benchmark_of[grams.items]
+    keep = np.ones(len(grams.hashes), bool)
+    for benchmark in np.unique(owner).tolist():
+        mine = np.flatnonzero(owner == benchmark)
+        hashes, items = grams.hashes[mine], grams.items[mine].astype(np.uint64)
+        pairs = np.unique(np.stack([hashes, items], axis=1), axis=0)
+        values, item_counts = np.unique(pairs[:, 0], return_counts=True)
+        keep[mine] = ~np.isin(hashes, values[item_counts > 1])
+    return ItemGrams(grams.n, grams.items[keep], grams.hashes[keep], grams.starts[keep])
+
+
 def _match(
     items: ItemHashes,
     rules: list[tuple[int, float, str]],
     long_enough: np.ndarray[Any, Any],
     scanned: list[tuple[int, Hits]],
+    benchmark_of: I64,
 ) -> dict[int, tuple[str, float, int]]:
     """Item index -> (kind, score, packed location), strongest kind first."""
     count = len(items)
@@ -316,7 +339,7 @@ def _match(
     best = np.zeros(count, np.float64)
     location = np.full(count, -1, np.int64)
     for n, limit, measure in rules:
-        g = items.grams[n]
+        g = _distinctive(items.grams[n], benchmark_of)
         located = lookup(g.hashes, found, where)
         if measure == "share":
             score = shares(g.items, g.hashes, located, count)
