@@ -217,3 +217,19 @@ def test_check_runs_only_when_enabled(data: Path) -> None:
 
     check = LeakageCheck(data, workers=1)
     assert {f.code for f in check.run(Card(name="d", policy=policy))} == codes
+
+
+def test_long_and_short_texts_hash_alike_in_any_batch() -> None:
+    """Long strings take another hashing path; a string must hash alike wherever it appears."""
+    import pyarrow as pa
+
+    from datacard.leakage.textkey import LONG_BYTES, text_hashes
+
+    long_text = "word " * (LONG_BYTES // 2)
+    short = "a short text"
+    mixed = text_hashes(pa.array([short, long_text, "other"]))
+    alone = text_hashes(pa.array([long_text]))
+    assert mixed[1] == alone[0]
+    assert mixed[0] == text_hashes(pa.array([short]))[0]
+    assert len({int(h) for h in mixed}) == 3
+    assert text_hashes(pa.array([long_text.upper() + "  "]))[0] == alone[0]  # normalised first
