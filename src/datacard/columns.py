@@ -445,6 +445,8 @@ class StringAccumulator(ColumnAccumulator):
         self.tokens = _Lengths()
 
     def _update(self, arr: pa.Array) -> U64:
+        if pa.types.is_dictionary(arr.type) and len(arr.dictionary) > len(arr):
+            arr = arr.dictionary_decode()  # a slice of a big dictionary: profile what it uses
         if pa.types.is_dictionary(arr.type):
             return self._update_dictionary(arr)
         if pa.types.is_string_view(arr.type):

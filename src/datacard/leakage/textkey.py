@@ -176,6 +176,9 @@ def row_hashes(batch: pa.RecordBatch, columns: Sequence[str], n: int | None = No
 def column_hashes(arr: pa.Array) -> U64:
     """Hashes of one column: normalised text for strings, values otherwise."""
     t = arr.type
+    if pa.types.is_dictionary(t) and len(arr.dictionary) > len(arr):
+        arr = arr.dictionary_decode()  # a slice of a big dictionary: hash what it uses
+        t = arr.type
     if pa.types.is_dictionary(t):
         if pa.types.is_string(t.value_type) or pa.types.is_large_string(t.value_type):
             per_value = text_hashes(arr.dictionary)

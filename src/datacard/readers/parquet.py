@@ -63,7 +63,13 @@ def _small_dictionary(chunk: pq.ColumnChunkMetaData) -> bool:
     if not (chunk.has_dictionary_page and _DICT_ENCODINGS.intersection(chunk.encodings)):
         return False
     dictionary_bytes = chunk.data_page_offset - chunk.dictionary_page_offset
-    return bool(dictionary_bytes <= 4096 or dictionary_bytes * 10 < chunk.total_compressed_size)
+    if dictionary_bytes <= 4096:
+        return True
+    # A writer caps the dictionary page (1 MiB by default) and falls back to plain pages:
+    # a dictionary near that cap belongs to a high-cardinality column.
+    return bool(
+        dictionary_bytes <= 256 << 10 and dictionary_bytes * 10 < chunk.total_compressed_size
+    )
 
 
 def dictionary_columns(pf: pq.ParquetFile, row_groups: Sequence[int]) -> list[str]:
