@@ -7,7 +7,8 @@ Generates the corpora (bench/leakage/generate.py, kept when they exist), then me
 run a fresh process (wall time; peak RSS from os.wait4 and /proc tree sampling, with the
 helpers of bench/run.py):
 
-- `datacard leaks bench/data/leakage/dup --text text --key text --json --out .../datacard_pairs.parquet`
+- `datacard leaks bench/data/leakage/dup --text text --key text --json
+   --out .../datacard_pairs.parquet`
 - the datasketch peer (bench/leakage/datasketch_peer.py, in bench/.venv-peers)
 - `datacard contamination bench/data/leakage/contam
    --benchmark bench/data/leakage/contam/bench.jsonl:question --json`
