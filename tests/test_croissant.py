@@ -33,6 +33,7 @@ from datacard.findings import Finding
 from datacard.importers.croissant import CroissantImporter
 from datacard.render.croissant import RAI_PROPERTIES, CroissantRenderer
 from datacard.workflow import import_documentation, init_card, render
+from golden_files import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "croissant"
 
@@ -477,11 +478,7 @@ def test_golden(tmp_path: Path) -> None:
     )
     card = _with_human(init_card(root, label="rating").card)
     text = CroissantRenderer().render(card, [])
-    golden = GOLDEN / "reviews.json"
-    if os.environ.get("DATACARD_UPDATE_GOLDEN") == "1":
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_bytes(text.encode("utf-8"))
-    assert text.encode("utf-8") == golden.read_bytes()
+    assert_golden("croissant/reviews.json", text)
     assert CroissantRenderer().render(card, []) == text  # deterministic
 
 

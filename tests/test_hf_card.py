@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import doctest
 import logging
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from datacard.render.hf import (
 )
 from datacard.workflow import import_documentation, init_card, open_card, render
 from datacard.yamlio import render_new_card
+from golden_files import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "hf"
 
@@ -123,14 +123,7 @@ def export(root: Path) -> str:
 
 
 def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("DATACARD_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-    assert path.exists(), f"{path} is missing; create it with DATACARD_UPDATE_GOLDEN=1"
-    assert text.encode("utf-8") == path.read_bytes(), (
-        f"{path} differs; if the change is intended, regenerate with DATACARD_UPDATE_GOLDEN=1"
-    )
+    assert_golden(f"hf/{name}", text)
 
 
 def hub_card(text: str, caplog: pytest.LogCaptureFixture) -> DatasetCardData:

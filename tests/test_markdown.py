@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import doctest
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from datacard.render.markdown import (
 )
 from datacard.workflow import init_card, open_card, render
 from datacard.yamlio import render_new_card
+from golden_files import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "markdown"
 
@@ -101,14 +101,7 @@ def export(root: Path) -> str:
 
 
 def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("DATACARD_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-    assert path.exists(), f"{path} is missing; create it with DATACARD_UPDATE_GOLDEN=1"
-    assert text.encode("utf-8") == path.read_bytes(), (
-        f"{path} differs; if the change is intended, regenerate with DATACARD_UPDATE_GOLDEN=1"
-    )
+    assert_golden(f"markdown/{name}", text)
 
 
 #: Fixed findings for the golden files, so they do not depend on the checks' wording.

@@ -8,7 +8,6 @@ Regenerate the golden file after an intended change with::
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -26,6 +25,7 @@ from datacard.findings import Finding
 from datacard.render import pdf as pdf_module
 from datacard.render.html import CSP, HtmlRenderer, plain_sentence, safe_url
 from datacard.workflow import init_card, render
+from golden_files import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "report"
 MAX_BYTES = 1_500_000
@@ -108,15 +108,7 @@ FINDINGS = [
 
 def test_golden(tmp_path: Path) -> None:
     html = HtmlRenderer().render(tiny_card(tmp_path / "tiny"), FINDINGS)
-    golden = GOLDEN / "tiny.html"
-    if os.environ.get("DATACARD_UPDATE_GOLDEN") == "1":
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_bytes(html.encode())
-    assert golden.exists(), "no golden file: run with DATACARD_UPDATE_GOLDEN=1"
-    assert html.encode() == golden.read_bytes(), (
-        "the report differs from tests/golden/report/tiny.html; if intended, regenerate it "
-        "with DATACARD_UPDATE_GOLDEN=1"
-    )
+    assert_golden("report/tiny.html", html)
 
 
 def test_same_card_same_bytes(tmp_path: Path) -> None:
