@@ -188,10 +188,21 @@ def _tail(path: Path, lines: int = 3, limit: int = 600) -> str:
     return "\n".join(text.splitlines()[-lines:])[-limit:]
 
 
-def run_once(command: Sequence[str], env: dict[str, str], timeout_s: float) -> Run:
-    """Run one command in a fresh process and measure its wall time and peak RSS."""
+def run_once(
+    command: Sequence[str],
+    env: dict[str, str],
+    timeout_s: float,
+    stdout_path: Path | None = None,
+    stderr_lines: int = 3,
+) -> Run:
+    """Run one command in a fresh process and measure its wall time and peak RSS.
+
+    ``stdout_path`` keeps the child's standard output there (else it is discarded after the
+    run, but for its last lines).
+    """
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        out_path, err_path = Path(tmp) / "stdout", Path(tmp) / "stderr"
+        out_path, err_path = stdout_path or Path(tmp) / "stdout", Path(tmp) / "stderr"
+        out_path.parent.mkdir(parents=True, exist_ok=True)
         with out_path.open("wb") as out, err_path.open("wb") as err:
             floor_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             load_1m = os.getloadavg()[0]
@@ -230,7 +241,7 @@ def run_once(command: Sequence[str], env: dict[str, str], timeout_s: float) -> R
             load_1m=round(load_1m, 2),
             returncode=proc.returncode,
             stdout_tail=_tail(out_path),
-            stderr_tail=_tail(err_path),
+            stderr_tail=_tail(err_path, lines=stderr_lines, limit=600 * stderr_lines // 3 + 300),
         )
 
 

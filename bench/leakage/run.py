@@ -28,13 +28,9 @@ import json
 import os
 import platform
 import re
-import resource
 import signal
 import subprocess
 import sys
-import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,50 +90,8 @@ class Tool:
 
 
 def run_keep(command: Sequence[str], env: dict[str, str], stdout: Path) -> Any:
-    """bench/run.py's run_once, but the child's stdout is kept in `stdout`."""
-    stdout.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bench-leak-") as tmp:
-        err_path = Path(tmp) / "stderr"
-        with stdout.open("wb") as out, err_path.open("wb") as err:
-            floor_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            load_1m = os.getloadavg()[0]
-            start = time.perf_counter()
-            proc = subprocess.Popen(
-                list(command),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                env=env,
-                cwd=PROJECT_DIR,
-                start_new_session=True,
-            )
-            sampler = br._TreeSampler(proc.pid)
-            sampler.start()
-            timer = threading.Timer(RUN_TIMEOUT_S, os.killpg, (proc.pid, signal.SIGKILL))
-            timer.start()
-            try:
-                _, status, usage = os.wait4(proc.pid, 0)
-            except BaseException:
-                os.killpg(proc.pid, signal.SIGKILL)
-                os.wait4(proc.pid, 0)
-                raise
-            finally:
-                timer.cancel()
-                sampler.stop.set()
-            wall = time.perf_counter() - start
-            sampler.join()
-            proc.returncode = os.waitstatus_to_exitcode(status)
-        return br.Run(
-            wall_s=round(wall, 4),
-            maxrss_mb=round(usage.ru_maxrss * 1024 / br.MIB, 1),
-            tree_rss_mb=round(sampler.peak_bytes / br.MIB, 1),
-            floor_mb=round(floor_kib * 1024 / br.MIB, 1),
-            cpu_s=round(usage.ru_utime + usage.ru_stime, 3),
-            load_1m=round(load_1m, 2),
-            returncode=proc.returncode,
-            stdout_tail=br._tail(stdout),
-            stderr_tail=br._tail(err_path, lines=6, limit=1500),
-        )
+    """bench/run.py's run_once, with the child's stdout kept in ``stdout``."""
+    return br.run_once(command, env, RUN_TIMEOUT_S, stdout_path=stdout, stderr_lines=6)
 
 
 def _is_json(tool: Tool) -> bool:
