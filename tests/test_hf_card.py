@@ -15,11 +15,11 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 import datacard.importers.hf as importer_module
 import datacard.render.hf as hf_module
+from card_fixtures import NESTED_JSONL, TEST_CSV, TRAIN_CSV, fill
 from datacard.card import Card
 from datacard.cli import main
 from datacard.datasheet import SECTIONS
 from datacard.errors import CardError
-from datacard.fileio import atomic_write
 from datacard.importers.hf import HfCardImporter, parse_hf_card
 from datacard.logical_types import type_name
 from datacard.render.hf import (
@@ -31,24 +31,9 @@ from datacard.render.hf import (
     spdx_license,
 )
 from datacard.workflow import import_documentation, init_card, open_card, render
-from datacard.yamlio import render_new_card
 from golden_files import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "hf"
-
-TRAIN_CSV = (
-    "id,text,|a|,label,score\n"
-    '1,"Great, really ""great""",<script>alert(1)</script>,pos,0.5\n'
-    "2,Bof – ça va,x|y,neg,\n"
-    "3,*stars* and _under_,[link](javascript:x),pos,2.25\n"
-    "4,plain,# heading,neg,1.0\n"
-)
-TEST_CSV = "id,text,|a|,label,score\n5,more,z,pos,3.5\n"
-NESTED_JSONL = (
-    '{"id": 1, "tags": ["a", "b"], "meta": {"score": 0.5, "ok": true},'
-    ' "when": "2024-01-01T00:00:00"}\n'
-    '{"id": 2, "tags": [], "meta": {"score": 1.5, "ok": false}, "when": "2024-02-01T12:00:00"}\n'
-)
 
 HUMAN: dict[str, Any] = {
     "name": "Tiny Reviews",
@@ -103,17 +88,6 @@ def write_nested(root: Path) -> Path:
     init_card(root, workers=1)
     fill(root, {"name": "nested"}, {})
     return root
-
-
-def fill(root: Path, human: dict[str, Any], answers: dict[tuple[str, str], str]) -> Card:
-    """Write human-owned fields and datasheet answers into the card of ``root``."""
-    data = open_card(root).card.model_dump(mode="json", exclude_none=True)
-    data.update(human)
-    for (section, qid), text in answers.items():
-        data["datasheet"][section][qid].update(answer=text, generated=False)
-    card = Card.model_validate(data)
-    atomic_write(root / "datacard.yaml", render_new_card(card))
-    return card
 
 
 def export(root: Path) -> str:

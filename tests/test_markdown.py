@@ -5,13 +5,13 @@ from __future__ import annotations
 import doctest
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import datacard.render.markdown as markdown_module
+from card_fixtures import NESTED_JSONL, TEST_CSV, TRAIN_CSV, fill
 from datacard.card import Card
 from datacard.findings import Finding, Severity
 from datacard.render.markdown import (
@@ -23,37 +23,9 @@ from datacard.render.markdown import (
     unescape_markdown,
 )
 from datacard.workflow import init_card, open_card, render
-from datacard.yamlio import render_new_card
 from golden_files import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "markdown"
-
-TRAIN_CSV = (
-    "id,text,|a|,label,score\n"
-    '1,"Great, really ""great""",<script>alert(1)</script>,pos,0.5\n'
-    "2,Bof – ça va,x|y,neg,\n"
-    "3,*stars* and _under_,[link](javascript:x),pos,2.25\n"
-    "4,plain,# heading,neg,1.0\n"
-)
-TEST_CSV = "id,text,|a|,label,score\n5,more,z,pos,3.5\n"
-NESTED_JSONL = (
-    '{"id": 1, "tags": ["a", "b"], "meta": {"score": 0.5, "ok": true},'
-    ' "when": "2024-01-01T00:00:00"}\n'
-    '{"id": 2, "tags": [], "meta": {"score": 1.5, "ok": false}, "when": "2024-02-01T12:00:00"}\n'
-)
-
-
-def fill(root: Path, human: dict[str, Any], answers: dict[tuple[str, str], str]) -> Card:
-    """Write human-owned fields and datasheet answers into the card of ``root``."""
-    from datacard.fileio import atomic_write
-
-    data = open_card(root).card.model_dump(mode="json", exclude_none=True)
-    data.update(human)
-    for (section, qid), text in answers.items():
-        data["datasheet"][section][qid].update(answer=text, generated=False)
-    card = Card.model_validate(data)
-    atomic_write(root / "datacard.yaml", render_new_card(card))
-    return card
 
 
 def write_basic(root: Path) -> Path:
