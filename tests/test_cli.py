@@ -303,3 +303,35 @@ def test_check_runs_leakage_and_contamination_when_the_policy_asks(
     assert code == 1
     assert "leakage.exact-overlap" in codes
     assert any(c.startswith("contamination.") for c in codes)
+
+
+def test_drift_against_the_card(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    root, same, moved = tmp_path / "card", tmp_path / "same", tmp_path / "moved"
+    for folder in (root, same, moved):
+        folder.mkdir()
+    n = 20_000
+
+    def table(shift: float) -> pa.Table:
+        return pa.table(
+            {
+                "x": rng.normal(shift, 1.0, n),
+                "c": pa.array(rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2])),
+            }
+        )
+
+    pq.write_table(table(0.0), root / "train.parquet")
+    pq.write_table(table(0.0), same / "batch.parquet")
+    pq.write_table(table(1.0), moved / "batch.parquet")
+    assert run(capsys, "init", str(root))[0] == 0
+    code, out, _ = run(capsys, "drift", str(root), str(same), "--json")
+    assert code == 0 and json.loads(out)["verdict"] == "stable"
+    code, out, _ = run(capsys, "drift", str(root), str(moved), "--json")
+    report = json.loads(out)
+    assert code == 1 and report["verdict"] in {"drifted", "retrain"}
+    assert report["columns"]["x"]["drifted"] is True
+    assert report["columns"]["c"]["drifted"] is False
+    code, out, _ = run(capsys, "drift", str(root), str(moved))
+    assert code == 1 and "drifted  x" in out

@@ -94,3 +94,10 @@ def test_frequent_items_counts_are_bounded_lower_estimates(values: list[int], pa
         assert dict(summary.top(len(truth))) == truth
     again = FrequentItems.from_dict(json.loads(json.dumps(summary.to_dict())))
     assert again.top(5) == summary.top(5)
+
+
+def test_cdf_counts_values_at_the_split_point() -> None:
+    q = Quantiles()
+    q.update_sorted(np.array([1.0, 2.0, 2.0, 3.0]))
+    assert q.cdf([2.0]) == [0.75]
+    assert q.cdf([0.5, 3.0]) == [0.0, 1.0]

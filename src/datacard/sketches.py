@@ -133,7 +133,8 @@ class Quantiles:
 
     def cdf(self, split_points: list[float]) -> list[float]:
         """Fraction of values <= each split point (one number per point)."""
-        return [float(v) for v in self.sketch.get_cdf(split_points)][: len(split_points)]
+        inclusive = True  # DataSketches' default counts values strictly below each point
+        return [float(v) for v in self.sketch.get_cdf(split_points, inclusive)][: len(split_points)]
 
     def to_dict(self) -> dict[str, Any]:
         return {"kll": base64.b64encode(self.sketch.serialize()).decode("ascii")}

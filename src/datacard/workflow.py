@@ -388,3 +388,66 @@ def _merge_human(base: dict[str, Any], imported: Mapping[str, Any]) -> dict[str,
         else:
             out[key] = value
     return out
+
+
+def drift_report(
+    card_root: str | Path,
+    data: str | Path,
+    *,
+    split: str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Any:
+    """Compare new data (a folder, a file, or another card's folder) with a card's sketches.
+
+    The reference is the card's sidecar (``measured.profile``); when ``data`` holds a card too,
+    its sidecar is used instead of re-reading the data. Returns a
+    :class:`datacard.drift.compare.DriftReport`.
+    """
+    from datacard.drift.compare import compare_profiles
+    from datacard.profiling import Profile, profile
+
+    reference_card = open_card(card_root).card
+    reference = _sidecar_profile(card_path(_require_root(card_root)), reference_card)
+    data = _require_root(data)
+    other = card_path(data)
+    if other.exists() and other.resolve() != card_path(card_root).resolve():
+        current = _sidecar_profile(other, load_card(other).card)
+    else:
+        current = profile(data, workers=workers, progress=progress)
+    if len(current.splits) == 1 and reference.splits:
+        # New data is usually one batch: compare it with the named split, or the split of the
+        # same name, or the card's train split.
+        only = next(iter(current.splits))
+        fallback = "train" if "train" in reference.splits else next(iter(reference.splits))
+        target = split or (only if only in reference.splits else fallback)
+        if only != target:
+            current = Profile(splits={target: current.splits[only]})
+        split = target
+    return compare_profiles(reference, current, split=split, label=reference_card.policy.label)
+
+
+def _sidecar_profile(path: Path, card: Card) -> Any:
+    """The sketches a card refers to, loaded from its sidecar."""
+    from datacard.profiling import Profile
+
+    measured = card.measured
+    if measured is None or measured.profile is None:
+        raise CardError(
+            "the card has no measured profile", where=str(path), hint="run 'datacard update' first"
+        )
+    sidecar = path.parent / measured.profile
+    if not sidecar.is_file():
+        raise CardError(
+            f"the card's sketches {measured.profile} are missing",
+            where=str(path),
+            hint="run 'datacard update --force' to measure again",
+        )
+    try:
+        return Profile.from_dict(json.loads(sidecar.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CardError(
+            f"{measured.profile} is not a datacard profile ({exc})",
+            where=str(path),
+            hint="run 'datacard update --force' to measure again",
+        ) from None
