@@ -17,7 +17,9 @@ demo: $(STAMP)
 	$(BIN)/datacard init build/demo --label rating
 	$(BIN)/datacard show build/demo
 	$(BIN)/datacard check build/demo
-	@echo "The card is in build/demo/datacard.yaml; edit it, then run: $(BIN)/datacard check build/demo"
+	$(BIN)/datacard report build/demo
+	@echo "The card is build/demo/datacard.yaml (edit it, then: $(BIN)/datacard check build/demo);"
+	@echo "the report for people is build/demo/datacard.html."
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
