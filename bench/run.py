@@ -506,13 +506,14 @@ def _version(name: str) -> str:
         return "not installed"
 
 
-def _peer_versions() -> dict[str, str]:
+def _peer_versions(packages: Sequence[str] = PEER_PACKAGES) -> dict[str, str]:
+    """Versions of ``packages`` (and Python) in the peers' venv."""
     if not PEERS_PYTHON.exists():
         return {}
     code = (
         "import json, sys\nfrom importlib import metadata\n"
         "out = {'python': sys.version.split()[0]}\n"
-        f"for n in {list(PEER_PACKAGES)!r}:\n"
+        f"for n in {list(packages)!r}:\n"
         "    try: out[n] = metadata.version(n)\n"
         "    except metadata.PackageNotFoundError: out[n] = 'not installed'\n"
         "print(json.dumps(out))"

@@ -34,3 +34,25 @@ def fill(root: Path, human: dict[str, Any], answers: dict[tuple[str, str], str])
     card = Card.model_validate(data)
     atomic_write(root / "datacard.yaml", render_new_card(card))
     return card
+
+
+def write_csv_dataset(root: Path) -> Path:
+    """A deterministic two-split CSV dataset with hostile values, measured (label: ``label``)."""
+    from datacard.workflow import init_card
+
+    root.mkdir(parents=True)
+    (root / "train.csv").write_text(TRAIN_CSV, encoding="utf-8")
+    (root / "test.csv").write_text(TEST_CSV, encoding="utf-8")
+    init_card(root, label="label", workers=1)
+    return root
+
+
+def write_nested(root: Path) -> Path:
+    """A JSON Lines dataset with list, struct and timestamp columns; human part left empty."""
+    from datacard.workflow import init_card
+
+    root.mkdir(parents=True)
+    (root / "train.jsonl").write_text(NESTED_JSONL, encoding="utf-8")
+    init_card(root, workers=1)
+    fill(root, {"name": "nested"}, {})
+    return root

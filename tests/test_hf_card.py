@@ -15,7 +15,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 import datacard.importers.hf as importer_module
 import datacard.render.hf as hf_module
-from card_fixtures import NESTED_JSONL, TEST_CSV, TRAIN_CSV, fill
+from card_fixtures import TEST_CSV, TRAIN_CSV, fill, write_csv_dataset, write_nested
 from datacard.card import Card
 from datacard.cli import main
 from datacard.datasheet import SECTIONS
@@ -73,20 +73,8 @@ ANSWERS = {
 
 def write_basic(root: Path) -> Path:
     """A deterministic two-split CSV dataset whose card has every human field filled."""
-    root.mkdir(parents=True)
-    (root / "train.csv").write_text(TRAIN_CSV, encoding="utf-8")
-    (root / "test.csv").write_text(TEST_CSV, encoding="utf-8")
-    init_card(root, label="label", workers=1)
+    write_csv_dataset(root)
     fill(root, HUMAN, ANSWERS)
-    return root
-
-
-def write_nested(root: Path) -> Path:
-    """A JSON Lines dataset with list, struct and timestamp columns; human part left empty."""
-    root.mkdir(parents=True)
-    (root / "train.jsonl").write_text(NESTED_JSONL, encoding="utf-8")
-    init_card(root, workers=1)
-    fill(root, {"name": "nested"}, {})
     return root
 
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import datacard.render.markdown as markdown_module
-from card_fixtures import NESTED_JSONL, TEST_CSV, TRAIN_CSV, fill
+from card_fixtures import fill, write_csv_dataset, write_nested
 from datacard.card import Card
 from datacard.findings import Finding, Severity
 from datacard.render.markdown import (
@@ -22,17 +22,14 @@ from datacard.render.markdown import (
     table,
     unescape_markdown,
 )
-from datacard.workflow import init_card, open_card, render
+from datacard.workflow import open_card, render
 from golden_files import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "markdown"
 
 
 def write_basic(root: Path) -> Path:
-    root.mkdir(parents=True)
-    (root / "train.csv").write_text(TRAIN_CSV, encoding="utf-8")
-    (root / "test.csv").write_text(TEST_CSV, encoding="utf-8")
-    init_card(root, label="label", workers=1)
+    write_csv_dataset(root)
     fill(
         root,
         {
@@ -55,14 +52,6 @@ def write_basic(root: Path) -> Path:
             ("composition", "count"): "Five (written by a person).",
         },
     )
-    return root
-
-
-def write_nested(root: Path) -> Path:
-    root.mkdir(parents=True)
-    (root / "train.jsonl").write_text(NESTED_JSONL, encoding="utf-8")
-    init_card(root, workers=1)
-    fill(root, {"name": "nested"}, {})
     return root
 
 

@@ -439,26 +439,6 @@ def _shown(value: float | None, unit: str) -> str:
 # --------------------------------------------------------------------------- machine
 
 
-def _peer_versions() -> dict[str, str]:
-    if not br.PEERS_PYTHON.exists():
-        return {}
-    code = (
-        "import json, sys\nfrom importlib import metadata\n"
-        "out = {'python': sys.version.split()[0]}\n"
-        f"for n in {list(PEER_PACKAGES)!r}:\n"
-        "    try: out[n] = metadata.version(n)\n"
-        "    except metadata.PackageNotFoundError: out[n] = 'not installed'\n"
-        "print(json.dumps(out))"
-    )
-    proc = subprocess.run(
-        [str(br.PEERS_PYTHON), "-c", code], capture_output=True, text=True, check=False
-    )
-    if proc.returncode != 0:
-        return {"error": proc.stderr.strip()[-300:]}
-    versions: dict[str, str] = json.loads(proc.stdout)
-    return versions
-
-
 def machine_facts() -> dict[str, Any]:
     return {
         "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
@@ -468,7 +448,7 @@ def machine_facts() -> dict[str, Any]:
         "kernel": platform.release(),
         "python": sys.version.split()[0],
         "project_versions": {n: br._version(n) for n in ("datacard", "pyarrow", "numpy")},
-        "peer_versions": _peer_versions(),
+        "peer_versions": br._peer_versions(PEER_PACKAGES),
         "git_revision": br._git_revision(),
         "load_at_start": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
