@@ -245,10 +245,12 @@ def test_debug_shows_the_traceback(capsys: pytest.CaptureFixture[str], data: Pat
 def test_malformed_card_names_the_line(capsys: pytest.CaptureFixture[str], data: Path) -> None:
     assert run(capsys, "init", str(data))[0] == 0
     card = data / "datacard.yaml"
-    card.write_text(card.read_text().replace('version: "0.1.0"', "version: [1, 2]"))
+    text = card.read_text()
+    line = text.splitlines().index('version: "0.1.0"') + 1
+    card.write_text(text.replace('version: "0.1.0"', "version: [1, 2]"))
     code, _, err = run(capsys, "check", str(data))
     assert code == 2
-    assert "datacard.yaml:6" in err and "version" in err
+    assert f"datacard.yaml:{line}: version" in err
 
 
 def test_update_without_changes_leaves_the_card_alone(

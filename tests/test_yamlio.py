@@ -114,7 +114,7 @@ def test_rendered_layout_is_human_first_and_measured_last() -> None:
     assert lines.index(MEASURED_MARKER) == lines.index("measured:") - 1
     top_keys = [ln.split(":")[0] for ln in lines if re.match(r"^[a-z]", ln)]
     assert top_keys[-1] == "measured"
-    assert top_keys[0] == "name"
+    assert top_keys[:2] == ["format", "name"]
     assert '      answer: "1,800 rows in total: 1,200 in train, 600 in test."' in lines
     index = lines.index('      answer: "1,800 rows in total: 1,200 in train, 600 in test."')
     assert lines[index + 1] == "      generated: true"

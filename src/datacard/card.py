@@ -34,7 +34,21 @@ SectionId = Literal[
 ]
 
 #: Top-level human-owned fields that ``policy.required`` may name.
-HUMAN_FIELDS: Final = ("name", "version", "summary", "license", "creators", "sources", "citation")
+HUMAN_FIELDS: Final = (
+    "name",
+    "version",
+    "summary",
+    "license",
+    "creators",
+    "sources",
+    "citation",
+    "changelog",
+)
+
+#: The card file format this datacard writes. A card without ``format`` is format 1 (written
+#: before the key existed; it loads unchanged). A higher format than this is refused with a
+#: clear message: it was written by a newer datacard.
+CARD_FORMAT: Final = 2
 
 DEFAULT_REQUIRED: Final = (
     "summary",
@@ -52,6 +66,17 @@ _SEMVER = re.compile(
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def semver(value: str) -> str:
+    """``value`` if it is a semantic version, else ValueError.
+
+    >>> semver("1.2.0")
+    '1.2.0'
+    """
+    if not _SEMVER.match(value):
+        raise ValueError(f"'{value}' is not a semantic version like 1.2.0")
+    return value
 
 
 class Creator(_Model):
@@ -188,6 +213,70 @@ class ContaminationPolicy(_Model):
     )
 
 
+class DriftOverrides(_Model):
+    """Drift thresholds (``datacard drift``) that replace the defaults; absent keeps the default.
+
+    The defaults and the meaning of each metric are documented in ``docs/drift.md``.
+    """
+
+    psi: float | None = Field(
+        default=None, gt=0, description="Numeric: population stability index."
+    )
+    js: float | None = Field(default=None, gt=0, description="Numeric: Jensen-Shannon distance.")
+    wasserstein: float | None = Field(
+        default=None, gt=0, description="Numeric: Wasserstein-1 distance in reference std units."
+    )
+    mean_shift: float | None = Field(
+        default=None, gt=0, description="Numeric: |mean change| in reference std units."
+    )
+    category_js: float | None = Field(
+        default=None, gt=0, description="Categorical: Jensen-Shannon distance of value shares."
+    )
+    category_linf: float | None = Field(
+        default=None, gt=0, description="Categorical: largest change of one value's share."
+    )
+    category_share: float | None = Field(
+        default=None, gt=0, description="Categorical: share of a new or vanished value."
+    )
+    missing: float | None = Field(
+        default=None, gt=0, description="All kinds: absolute change of the missing rate."
+    )
+
+
+class DriftPolicy(_Model):
+    """What counts as drift (``datacard drift``) and when to retrain."""
+
+    thresholds: DriftOverrides = Field(
+        default_factory=DriftOverrides,
+        description="Card-wide thresholds replacing the defaults (docs/drift.md).",
+    )
+    columns: dict[str, DriftOverrides] = Field(
+        default_factory=dict, description="Column name -> thresholds for that column only."
+    )
+    important: list[str] = Field(
+        default_factory=list,
+        description="Columns whose drift counts towards 'retrain' (default: every column).",
+    )
+    retrain_columns: int = Field(
+        default=3,
+        ge=1,
+        description="Verdict 'retrain' when this many (important) columns drifted, or the label.",
+    )
+
+
+class ChangelogEntry(_Model):
+    """One version of the dataset and what changed in it (newest entries first)."""
+
+    version: str = Field(description="The version this entry describes (1.2.0).")
+    date: str | None = Field(default=None, description="When it was released (ISO date).")
+    changes: str = Field(default="", description="What changed, in a sentence or a list.")
+
+    @field_validator("version")
+    @classmethod
+    def _semver(cls, value: str) -> str:
+        return semver(value)
+
+
 class Policy(_Model):
     """Human decisions about the data: what must be documented, and what counts as drift."""
 
@@ -215,6 +304,9 @@ class Policy(_Model):
     contamination: ContaminationPolicy = Field(
         default_factory=ContaminationPolicy, description="Benchmark contamination."
     )
+    drift: DriftPolicy = Field(
+        default_factory=DriftPolicy, description="Drift thresholds and the retraining rule."
+    )
 
     @field_validator("required")
     @classmethod
@@ -236,6 +328,11 @@ class Policy(_Model):
 class Card(_Model):
     """The whole card file: human-owned fields first, machine-owned ``measured`` last."""
 
+    format: int = Field(
+        default=1,
+        ge=1,
+        description=f"The card file format (this datacard writes {CARD_FORMAT}; absent means 1).",
+    )
     name: str = Field(min_length=1, description="The dataset's name.")
     version: str = Field(
         default="0.1.0", description="The dataset's version, a semantic version (1.2.0)."
@@ -252,6 +349,10 @@ class Card(_Model):
         default_factory=dict,
         description="Datasheets-for-Datasets answers: section -> question id -> answer.",
     )
+    changelog: list[ChangelogEntry] = Field(
+        default_factory=list,
+        description="Versions and what changed, newest first ('datacard diff --record' adds one).",
+    )
     policy: Policy = Field(default_factory=Policy, description="Requirements and tolerances.")
     measured: Measured | None = Field(
         default=None,
@@ -261,8 +362,16 @@ class Card(_Model):
     @field_validator("version")
     @classmethod
     def _semver(cls, value: str) -> str:
-        if not _SEMVER.match(value):
-            raise ValueError(f"'{value}' is not a semantic version like 1.2.0")
+        return semver(value)
+
+    @field_validator("format")
+    @classmethod
+    def _readable_format(cls, value: int) -> int:
+        if value > CARD_FORMAT:
+            raise ValueError(
+                f"this card is format {value}, written by a newer datacard; this one reads "
+                f"formats 1 to {CARD_FORMAT} (upgrade: pip install -U datacard)"
+            )
         return value
 
     def effective_tolerances(self, column: str) -> Tolerances:
@@ -334,6 +443,7 @@ def new_card(
     policy = Policy(label=label, splits={k: list(v) for k, v in (splits or {}).items()})
     return Card.model_validate(
         {
+            "format": CARD_FORMAT,
             "name": name,
             "license": license,
             "datasheet": datasheet,

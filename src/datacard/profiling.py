@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
@@ -44,6 +44,10 @@ from datacard.readers.base import DataFile, FileInfo, Partition
 #: Below this many bytes of data, profiling runs in this process (workers cost more than they save).
 PARALLEL_THRESHOLD = 16 << 20
 Progress = Callable[[int, int], None]
+
+
+#: The sidecar's format (``.datacard/profile-<hash>.json``).
+PROFILE_FORMAT: Final = "datacard-profile/1"
 
 
 @dataclass
@@ -168,7 +172,7 @@ class Profile:
     def to_dict(self) -> dict[str, Any]:
         """Serialised sketches (for the sidecar); row hashes are reduced to duplicate counts."""
         return {
-            "format": "datacard-profile/1",
+            "format": PROFILE_FORMAT,
             "splits": {
                 name: {
                     "units": sp.units,
@@ -183,6 +187,11 @@ class Profile:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Profile:
+        """The sidecar's sketches; ValueError for another format than ``datacard-profile/1``."""
+        if data.get("format") != PROFILE_FORMAT:
+            raise ValueError(
+                f"format {data.get('format')!r}, this datacard reads {PROFILE_FORMAT!r}"
+            )
         out = cls()
         for name, sp in data["splits"].items():
             out.splits[name] = SplitProfile(

@@ -405,6 +405,7 @@ def drift_report(
     :class:`datacard.drift.compare.DriftReport`.
     """
     from datacard.drift.compare import compare_profiles
+    from datacard.drift.policy import thresholds_of
     from datacard.profiling import Profile, profile
 
     reference_card = open_card(card_root).card
@@ -424,7 +425,25 @@ def drift_report(
         if only != target:
             current = Profile(splits={target: current.splits[only]})
         split = target
-    return compare_profiles(reference, current, split=split, label=reference_card.policy.label)
+    policy = reference_card.policy
+    thresholds, per_column = thresholds_of(policy.drift)
+    report = compare_profiles(
+        reference,
+        current,
+        split=split,
+        thresholds=thresholds,
+        column_thresholds=per_column,
+        important=policy.drift.important,
+        label=policy.label,
+    )
+    known = {c for sp in reference.splits.values() for c in sp.columns}
+    named = [*policy.drift.columns, *policy.drift.important]
+    report.notes += [
+        f"policy.drift names '{c}', which is not a column of the card"
+        for c in named
+        if c not in known
+    ]
+    return report
 
 
 def _sidecar_profile(path: Path, card: Card) -> Any:

@@ -246,6 +246,9 @@ def _policy_lines(card: Card) -> list[str]:
     lines += _entry("columns", columns, 2)
     lines += _entry("leakage", policy.leakage.model_dump(), 2)
     lines += _entry("contamination", policy.contamination.model_dump(), 2)
+    drift = policy.drift.model_dump(exclude_none=True)
+    drift["columns"] = {k: v.model_dump(exclude_none=True) for k, v in policy.drift.columns.items()}
+    lines += _entry("drift", drift, 2)
     return lines
 
 
@@ -263,6 +266,12 @@ def render_new_card(card: Card) -> str:
             lines += ["", *_datasheet_lines(card)]
         elif key == "policy":
             lines += ["", *_policy_lines(card)]
+        elif key == "changelog":
+            lines += [
+                "",
+                "# Newest first: - {version, date, changes}. 'datacard diff --record' adds one.",
+            ]
+            lines += _entry(key, value)
         elif key in ("creators", "sources"):
             items = [item.model_dump(mode="json", exclude_none=True) for item in getattr(card, key)]
             lines += _entry(key, items)
