@@ -66,7 +66,52 @@ CATALOG: dict[str, tuple[Severity, str]] = {
     "contamination.exact": (Severity.ERROR, "Benchmark items appear verbatim in training data"),
     "contamination.ngram": (Severity.ERROR, "Benchmark items share long n-grams with training"),
     "contamination.near": (Severity.WARNING, "Benchmark items have near-duplicates in training"),
+    "pii.email": (Severity.WARNING, "A column holds e-mail addresses"),
+    "pii.phone": (Severity.WARNING, "A column holds phone numbers"),
+    "pii.payment-card": (Severity.ERROR, "A column holds payment card numbers"),
+    "pii.iban": (Severity.ERROR, "A column holds bank account numbers (IBAN)"),
+    "pii.ssn": (Severity.ERROR, "A column holds US social security numbers"),
+    "pii.ip-address": (Severity.WARNING, "A column holds IP addresses"),
+    "pii.url-credentials": (Severity.ERROR, "A column holds URLs with credentials"),
+    "pii.secret": (Severity.ERROR, "A column holds secrets (API keys, tokens)"),
+    "pii.date-of-birth": (Severity.WARNING, "A column holds dates of birth"),
+    "pii.column-name": (Severity.INFO, "A column's name suggests personal data"),
+    "sensitive.attribute": (Severity.INFO, "A column looks like a protected characteristic"),
+    "sensitive.imbalance": (Severity.WARNING, "A protected group is strongly under-represented"),
+    "sensitive.label-gap": (Severity.WARNING, "Label rates differ strongly between groups"),
+    "license.missing": (Severity.WARNING, "The dataset declares no licence"),
+    "license.unknown": (Severity.WARNING, "A licence is not a known SPDX expression"),
+    "license.conflict": (Severity.ERROR, "A source's licence conflicts with the dataset's"),
+    "license.attribution": (Severity.WARNING, "A source's licence requires attribution"),
+    "poisoning.label-conflict": (Severity.WARNING, "Identical inputs carry conflicting labels"),
+    "poisoning.trigger": (Severity.WARNING, "A rare token or value predicts one label"),
+    "poisoning.cluster": (Severity.WARNING, "Near-identical rows cluster in one label"),
+    "poisoning.outlier": (Severity.WARNING, "Extreme outliers"),
+    "audit.stale": (Severity.WARNING, "The stored audit describes other data"),
 }
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a finding points: split, column, file (relative to the card) and 0-based row.
+
+    >>> str(Location(split="train", column="email", file="train.csv", row=3))
+    'train.csv:row 3, column email'
+    """
+
+    split: str | None = None
+    column: str | None = None
+    file: str | None = None
+    row: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"split": self.split, "column": self.column, "file": self.file, "row": self.row}
+
+    def __str__(self) -> str:
+        head = self.file or self.split or ""
+        parts = [f"row {self.row}" if self.row is not None else "", self.column or ""]
+        tail = ", ".join(p if not p or p.startswith("row") else f"column {p}" for p in parts if p)
+        return f"{head}:{tail}" if head and tail else head or tail
 
 
 @dataclass(frozen=True)
@@ -78,24 +123,38 @@ class Finding:
     message: str
     where: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
+    location: Location | None = None
 
     def __post_init__(self) -> None:
         if self.code not in CATALOG:
             raise ValueError(f"finding code '{self.code}' is not in the catalog")
 
     @classmethod
-    def of(cls, code: str, message: str, where: str = "", **evidence: Any) -> Finding:
-        """A finding with the catalog's default severity for ``code``."""
-        return cls(code, CATALOG[code][0], message, where, evidence)
+    def of(
+        cls,
+        code: str,
+        message: str,
+        where: str = "",
+        *,
+        location: Location | None = None,
+        **evidence: Any,
+    ) -> Finding:
+        """A finding with the catalog's default severity for ``code``; ``where`` defaults to
+        ``str(location)``."""
+        where = where or (str(location) if location is not None else "")
+        return cls(code, CATALOG[code][0], message, where, evidence, location)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "code": self.code,
             "severity": str(self.severity),
             "message": self.message,
             "where": self.where,
             "evidence": self.evidence,
         }
+        if self.location is not None:
+            out["location"] = self.location.to_dict()
+        return out
 
 
 def worst(findings: Iterable[Finding]) -> Severity | None:

@@ -34,6 +34,7 @@ from datacard.leakage.partscan import NUM_PERM, PartScan, ScanSpec, scan_partiti
 from datacard.leakage.summary import PairSummary, findings_for, summarise, write_pairs
 from datacard.readers import reader_for
 from datacard.readers.base import DataFile, Partition
+from datacard.scan import by_row_group
 
 I64 = npt.NDArray[np.int64]
 Progress = Callable[[int, int], None]
@@ -180,27 +181,9 @@ def _plan(
         spec = ScanSpec(exact=exact, inputs=inputs, label=label, text=text)
         needed = {*exact, *inputs, *text, *((label,) if label else ())}
         columns = None if needed >= set(names) else tuple(n for n in names if n in needed)
-        for part in _by_row_group(reader.partitions(file)):
+        for part in by_row_group(reader.partitions(file)):
             items.append((replace(part, columns=columns) if columns else part, spec))
     return items
-
-
-def _by_row_group(parts: Sequence[Partition]) -> list[Partition]:
-    """Parquet partitions cut into one partition per row group, so that workers share a file."""
-    out: list[Partition] = []
-    for part in parts:
-        groups = part.row_groups
-        if part.file.format != "parquet" or not groups or len(groups) == 1:
-            out.append(part)
-            continue
-        import pyarrow.parquet as pq
-
-        meta = pq.ParquetFile(part.file.path).metadata
-        offset = part.row_offset
-        for g in groups:
-            out.append(replace(part, unit=f"{part.unit}/rg{g}", row_groups=(g,), row_offset=offset))
-            offset += meta.row_group(g).num_rows
-    return out
 
 
 def _scan_item(item: tuple[Partition, ScanSpec]) -> PartScan:
