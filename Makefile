@@ -34,7 +34,7 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 docs: $(STAMP)
-	$(BIN)/python -m datacard._docs docs/cli.md
+	$(BIN)/python -m datacard._docs docs/cli.md docs/findings.md
 	$(BIN)/python -m datacard.schema schema/datacard.schema.json
 
 bench: $(STAMP)

@@ -44,8 +44,9 @@ def file_of(path: Path, fmt: str, compression: str | None = None) -> DataFile:
 
 def read(file: DataFile) -> pa.Table:
     reader = READERS[file.format]()
-    reader.inspect(file)
-    return pa.Table.from_batches([b for p in reader.partitions(file) for b in reader.batches(p)])
+    schema = reader.inspect(file).schema
+    batches = [b for p in reader.partitions(file) for b in reader.batches(p)]
+    return pa.Table.from_batches(batches, schema=None if batches else schema)
 
 
 def error_of(file: DataFile) -> str:

@@ -9,7 +9,7 @@ import types
 from pathlib import Path
 
 import datacard
-from datacard._docs import command_names, render
+from datacard._docs import command_names, render, render_findings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,6 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_cli_reference_is_current() -> None:
     assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == render(), (
         "docs/cli.md is stale: run `make docs`"
+    )
+
+
+def test_finding_catalog_doc_is_current() -> None:
+    assert (ROOT / "docs" / "findings.md").read_text(encoding="utf-8") == render_findings(), (
+        "docs/findings.md is stale: run `make docs`"
     )
 
 

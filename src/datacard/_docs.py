@@ -1,6 +1,7 @@
-"""Generate ``docs/cli.md`` from the CLI's own ``--help`` (a test checks it is current).
+"""Generate ``docs/cli.md`` from the CLI's own ``--help`` and ``docs/findings.md`` from the
+finding catalog (tests check both are current).
 
-Run: ``python -m datacard._docs docs/cli.md``
+Run: ``python -m datacard._docs docs/cli.md docs/findings.md``
 """
 
 from __future__ import annotations
@@ -43,5 +44,51 @@ def render() -> str:
     return "\n".join(parts)
 
 
+FINDINGS_INTRO = """# Findings
+
+Every check yields findings with a stable **code** from one catalog
+(`datacard.findings.CATALOG`); tests, CI rules and the card's `policy.audit.accept` compare
+codes, never prose. The severity is the default one (`check --fail-on` decides what fails).
+`--json` outputs carry `code`, `severity`, `message`, `where` and `evidence`.
+
+This page is generated from the catalog by `make docs`; a test fails when it is stale.
+"""
+
+FAMILIES = {
+    "file": "Files",
+    "schema": "Schema",
+    "split": "Splits",
+    "stats": "Statistics",
+    "card": "The card",
+    "leakage": "Leakage between splits ([leaks.md](leaks.md))",
+    "contamination": "Benchmark contamination ([contamination.md](contamination.md))",
+    "pii": "Personal data ([pii.md](pii.md))",
+    "sensitive": "Sensitive attributes ([sensitive-and-poisoning.md](sensitive-and-poisoning.md))",
+    "license": "Licences ([licenses.md](licenses.md))",
+    "poisoning": "Poisoning hints ([sensitive-and-poisoning.md](sensitive-and-poisoning.md))",
+    "audit": "The stored audit ([audit.md](audit.md))",
+}
+
+
+def render_findings() -> str:
+    """The catalog as Markdown tables, one per family of codes."""
+    from datacard.findings import CATALOG
+
+    parts = [FINDINGS_INTRO]
+    families: dict[str, list[str]] = {}
+    for code in CATALOG:
+        families.setdefault(code.split(".")[0], []).append(code)
+    for family, codes in families.items():
+        parts.append(f"## {FAMILIES.get(family, family)}\n")
+        rows = ["| code | severity | meaning |", "| --- | --- | --- |"]
+        for code in codes:
+            severity, title = CATALOG[code]
+            rows.append(f"| `{code}` | {severity} | {title} |")
+        parts.append("\n".join(rows) + "\n")
+    return "\n".join(parts)
+
+
 if __name__ == "__main__":
-    Path(sys.argv[1]).write_text(render(), encoding="utf-8")
+    for target in sys.argv[1:]:
+        text = render_findings() if Path(target).name == "findings.md" else render()
+        Path(target).write_text(text, encoding="utf-8")

@@ -264,6 +264,32 @@ class DriftPolicy(_Model):
     )
 
 
+class AuditPolicy(_Model):
+    """Decisions about ``datacard audit`` findings that people have reviewed."""
+
+    accept: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Findings reviewed and accepted, not reported again: a code ('pii.email'), a code "
+            "and column ('pii.email:contact') or a prefix ('poisoning.*')."
+        ),
+    )
+
+    def accepts(self, code: str, column: str | None) -> bool:
+        """Whether a finding of ``code`` on ``column`` was accepted.
+
+        >>> AuditPolicy(accept=["pii.email:contact", "poisoning.*"]).accepts("pii.email", "contact")
+        True
+        """
+        for rule in self.accept:
+            pattern, _, col = rule.partition(":")
+            if col and col != column:
+                continue
+            if pattern == code or (pattern.endswith(".*") and code.startswith(pattern[:-1])):
+                return True
+        return False
+
+
 class ChangelogEntry(_Model):
     """One version of the dataset and what changed in it (newest entries first)."""
 
@@ -275,6 +301,12 @@ class ChangelogEntry(_Model):
     @classmethod
     def _semver(cls, value: str) -> str:
         return semver(value)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_to_text(cls, value: object) -> object:
+        # An unquoted ISO date in YAML loads as a date: keep it as the text the person wrote.
+        return value.isoformat() if isinstance(value, dt.date) else value
 
 
 class Policy(_Model):
@@ -306,6 +338,9 @@ class Policy(_Model):
     )
     drift: DriftPolicy = Field(
         default_factory=DriftPolicy, description="Drift thresholds and the retraining rule."
+    )
+    audit: AuditPolicy = Field(
+        default_factory=AuditPolicy, description="Audit findings people reviewed and accepted."
     )
 
     @field_validator("required")

@@ -533,7 +533,7 @@ def contamination(
 
 
 # Commands defined in their own modules register themselves on ``app`` when imported.
-from datacard import cli_drift, cli_versions  # noqa: E402, F401
+from datacard import cli_audit, cli_drift, cli_versions  # noqa: E402, F401
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -97,6 +97,42 @@ class SplitSummary(_Model):
     label_balance: list[TopValue] | None = None
 
 
+class StoredLocation(_Model):
+    """Where a stored finding points (all optional)."""
+
+    split: str | None = None
+    column: str | None = None
+    file: str | None = None
+    row: int | None = None
+
+
+class StoredFinding(_Model):
+    """A finding as the card keeps it (values in ``evidence`` are already masked)."""
+
+    code: str
+    severity: str
+    message: str
+    where: str = ""
+    location: StoredLocation | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class AuditRecord(_Model):
+    """The last ``datacard audit``: what ran, on which data, and what it found."""
+
+    generated_by: str
+    date: str  # ISO date and time (UTC)
+    content_hash: str  # the data the audit saw
+    parts: list[str]  # pii, sensitive, licenses, poisoning
+    sample: int | None = None  # rows per split scanned (None: every row)
+    completeness: float | None = None  # datasheet completeness score when audited, 0..1
+    findings: list[StoredFinding] = Field(default_factory=list)
+    representation: list[dict[str, Any]] = Field(default_factory=list)
+    compliance: dict[str, dict[str, int]] = Field(
+        default_factory=dict
+    )  # framework -> status counts
+
+
 class Measured(_Model):
     """Everything datacard measured; rewritten by ``update``, never edited by people."""
 
@@ -108,3 +144,4 @@ class Measured(_Model):
     files: list[FileSummary] = Field(default_factory=list)
     splits: dict[str, SplitSummary] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
+    audit: AuditRecord | None = None

@@ -171,6 +171,9 @@ def update_card(
         if not force and old is not None and _unchanged(root, loaded.card):
             return Written(path, loaded.card, ())
         measured, sidecar = _measure(root, policy.splits, policy.label, workers, progress)
+        if old is not None and old.audit is not None:
+            # Kept: 'check' reports it as stale when the data it describes changed.
+            measured = measured.model_copy(update={"audit": old.audit})
         text = update_card_text(loaded.text, measured, generated_answers(measured), where=str(path))
         _write(path, text, measured, sidecar)
     changes = describe_changes(old, measured) or [
@@ -285,6 +288,11 @@ def check_card(
         current, _ = _measure(root, policy.splits, None, workers, progress)
     now = Card(name=reference.name, measured=current)
     findings = list(ConformanceCheck(fast=fast).run(now, reference))
+    if reference.measured is not None:
+        from datacard.audit.record import stored_findings
+
+        measured = reference.measured
+        findings += stored_findings(measured.audit, measured.content_hash, policy.audit)
     if not fast and policy.leakage.enabled:
         from datacard.checks.leakage import leakage_findings
 
@@ -329,8 +337,16 @@ def render(root: str | Path, fmt: str) -> tuple[str | bytes, str]:
     """Render the card of ``root`` with the renderer named ``fmt``; (content, default suffix)."""
     from datacard.registry import lookup
 
-    renderer = lookup("renderers", fmt)()
+    cls = lookup("renderers", fmt)
     card, findings = card_findings(root)
+    if fmt == "html":  # the report draws the card's recorded monitoring runs
+        from datacard.drift.monitoring import read_runs
+
+        notes: list[str] = []
+        runs = read_runs(card_path(root), notes)
+        renderer = cls(monitoring=runs, monitoring_notes=notes)
+    else:
+        renderer = cls()
     return renderer.render(card, findings), str(renderer.suffix)
 
 

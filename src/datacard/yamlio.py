@@ -249,6 +249,7 @@ def _policy_lines(card: Card) -> list[str]:
     drift = policy.drift.model_dump(exclude_none=True)
     drift["columns"] = {k: v.model_dump(exclude_none=True) for k, v in policy.drift.columns.items()}
     lines += _entry("drift", drift, 2)
+    lines += _entry("audit", policy.audit.model_dump(), 2)
     return lines
 
 

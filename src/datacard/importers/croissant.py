@@ -241,13 +241,13 @@ def _license(value: object) -> str:
 
 
 def _finding_item(value: object) -> bool:
-    """Whether a ``rai:dataLimitations`` item is one datacard wrote for a finding."""
+    """Whether a ``rai:*`` list item is one datacard wrote for a finding."""
     match = FINDING_ITEM.match(value) if isinstance(value, str) else None
     return match is not None and match.group(1) in CATALOG
 
 
 def _answer(key: str, value: object) -> str:
-    if key == "uses.out_of_scope":
+    if key in ("uses.out_of_scope", "composition.sensitive", "uses.impact"):
         # Items datacard wrote for its own findings are measurements, not the author's answer.
         value = [v for v in _items(value) if not _finding_item(v)]
     if key == "collection.timeframe" and isinstance(value, list):

@@ -144,6 +144,13 @@ _ORGANISATION_WORDS: Final = re.compile(
 )
 #: Finding families that describe the card, not the data: never reported as data limitations.
 _NOT_LIMITATIONS: Final = frozenset({"card"})
+#: Where findings of a family go in the RAI vocabulary (the rest: ``rai:dataLimitations``).
+#: Audit findings of every severity are listed (a sensitive attribute is a fact to disclose).
+FINDING_PROPERTIES: Final = {
+    "pii": "rai:personalSensitiveInformation",
+    "sensitive": "rai:dataBiases",
+    "poisoning": "rai:dataLimitations",
+}
 _SPDX_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]*$")
 
 
@@ -262,14 +269,19 @@ def _rai(card: Card, findings: Sequence[Finding]) -> dict[str, Any]:
                 out[prop] = text
             continue
         out[prop] = text
-    items = sorted(
-        f"[{f.code}] {f.where}: {f.message}" if f.where else f"[{f.code}] {f.message}"
-        for f in findings
-        if f.severity >= Severity.WARNING and f.code.split(".")[0] not in _NOT_LIMITATIONS
-    )
-    if items:
-        limits = out.get("rai:dataLimitations")
-        out["rai:dataLimitations"] = ([limits] if limits else []) + items
+    grouped: dict[str, list[str]] = {}
+    for f in findings:
+        family = f.code.split(".")[0]
+        prop = FINDING_PROPERTIES.get(family, "rai:dataLimitations")
+        if family in _NOT_LIMITATIONS or (
+            f.severity < Severity.WARNING and prop == "rai:dataLimitations"
+        ):
+            continue
+        text = f"[{f.code}] {f.where}: {f.message}" if f.where else f"[{f.code}] {f.message}"
+        grouped.setdefault(prop, []).append(text)
+    for prop, items in grouped.items():
+        written = out.get(prop)
+        out[prop] = ([written] if written else []) + sorted(items)
     return dict(sorted(out.items()))
 
 

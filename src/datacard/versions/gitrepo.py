@@ -61,6 +61,12 @@ class GitRepo:
         """The repository holding ``folder``, or None when it is not inside one."""
         done = _git(folder, "rev-parse", "--show-toplevel")
         if done.returncode != 0:
+            message = done.stderr.decode(errors="replace")
+            if "dubious ownership" in message:
+                raise UsageError(
+                    f"git refuses to read {folder}: the repository belongs to another user",
+                    hint="see 'git config --global --add safe.directory' in git's help",
+                )
             return None
         return cls(Path(os.fsdecode(done.stdout.strip())))
 
@@ -110,7 +116,8 @@ class GitRepo:
         done = _git(self.top, "cat-file", "--batch", stdin=specs)
         if done.returncode != 0:
             raise UsageError(f"git cat-file failed: {done.stderr.decode(errors='replace').strip()}")
-        data, pos, found = done.stdout, 0, []
+        data, pos = done.stdout, 0
+        found: list[bytes | None] = []
         for _ in wanted:
             end = data.index(b"\n", pos)
             parts = data[pos:end].split(b" ")
@@ -125,6 +132,8 @@ class GitRepo:
 
     def log(self, path: str) -> list[Commit]:
         """Commits touching ``path`` (following renames), newest first."""
+        if _git(self.top, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
+            return []  # no commit yet
         done = _git(
             self.top,
             "log",
@@ -143,7 +152,7 @@ class GitRepo:
             if not record.strip():
                 continue
             header, _, rest = record.partition("\0")
-            sha, short, date, subject = (header.split("\x1f", 3) + ["", "", ""])[:4]
+            sha, short, date, subject = [*header.split("\x1f", 3), "", "", ""][:4]
             names = [n.strip("\n") for n in rest.split("\0") if n.strip("\n")]
             current = names[0] if names else current  # a merge lists no names: keep the path
             commits.append(Commit(sha, short, date, subject, current))
