@@ -81,6 +81,11 @@ def _friendly(command: F) -> F:
             if kwargs.get("debug"):
                 raise
             err.print(f"error: {exc}", markup=False)
+        except BrokenPipeError:
+            # The reader of our output went away (`datacard ... | head`): stop quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(1) from None
         except OSError as exc:
             if kwargs.get("debug"):
                 raise

@@ -260,9 +260,16 @@ def is_codes(acc: NumericAccumulator) -> bool:
 def categorical_metrics(
     ref: Frequencies, cur: Frequencies
 ) -> tuple[dict[str, float], list[Any], list[Any]]:
-    """JS distance and L∞ of shares (an 'other' bucket for values in neither summary), the
-    largest new and vanished shares, and the new and vanished values (share ≥ 0.5 %)."""
-    values = list(ref.counts) + [v for v in cur.counts if v not in ref.counts]
+    """JS distance and L∞ of shares, the largest new and vanished shares, and the new and
+    vanished values (share ≥ 0.5 %).
+
+    Values below 0.5 % on both sides, and values in neither summary, share one 'other' bucket:
+    a long tail of rare values (ids, free text) then cannot add up sampling noise into a
+    Jensen–Shannon distance that looks like drift, while a rare value that becomes common
+    still counts on its own.
+    """
+    values = [v for v in ref.counts if max(ref.share(v), cur.share(v)) >= REPORT_SHARE]
+    values += [v for v in cur.counts if v not in ref.counts and cur.share(v) >= REPORT_SHARE]
     p = np.array([ref.share(v) for v in values] + [0.0])
     q = np.array([cur.share(v) for v in values] + [0.0])
     p[-1], q[-1] = max(1.0 - p.sum(), 0.0), max(1.0 - q.sum(), 0.0)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Final
 
@@ -60,7 +60,21 @@ RC: Final[dict[RcKeyType, Any]] = {
 BAR_COLOUR: Final = "#2b5797"  # 7.4:1 on white
 TEXT_COLOUR: Final = "#1a1a1a"
 SIZE: Final = (3.6, 1.6)  # inches at 72 dpi: 259 x 115 px, shown 1:1
+SERIES_SIZE: Final = (9.0, 2.5)  # the drift series: 648 x 180 px
 MAX_LABEL: Final = 18
+#: Drift series: colour and dash per line (told apart without colour too).
+SERIES: Final[tuple[tuple[str, Any], ...]] = (
+    ("#2b5797", "-"),
+    ("#b35900", (0, (5, 1.5))),
+    ("#1e7b4f", (0, (1, 1.5))),
+    ("#7b3294", (0, (5, 1.5, 1, 1.5))),
+    ("#4d4d4d", (0, (2.5, 1.5))),
+)
+THRESHOLD_COLOUR: Final = "#8f1d1d"
+DRIFT_SHADE: Final = "#f6d5d2"
+EMPTY_SHADE: Final = "#e3e3e3"
+#: Effects above this are drawn at it (the alternative text gives the true value).
+EFFECT_CAP: Final = 10.0
 
 _NUMBER = re.compile(r"-?\d+\.\d+")
 _ATTRS = re.compile(r'\b(d|x|y|width|height|transform|viewBox)="([^"]*)"')
@@ -153,6 +167,125 @@ def top_values(column: str, split: str, top: Sequence[TopValue], prefix: str) ->
         ax.xaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
         ax.set_xlabel("rows")
         return _finish(fig, alt, prefix)
+
+
+def drift_series(
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    drifted: Sequence[bool],
+    empty: Sequence[bool],
+    prefix: str,
+) -> Markup:
+    """A line per column of its drift effect (metric / threshold) per window, the threshold
+    at 1, drifted windows shaded red and empty ones grey; ``labels`` name the windows.
+
+    >>> svg = drift_series(["d1", "d2"], {"x": [0.2, 1.5]}, [False, True], [False, False], "m")
+    >>> 'class="chart wide"' in svg, "window d2" in svg
+    (True, True)
+    """
+    n = len(labels)
+    top = max((v for ys in series.values() for v in ys if v is not None), default=0.0)
+    cap = max(1.5, min(top * 1.08, EFFECT_CAP))
+    alt = _series_alt(labels, series, drifted, empty, cap)
+    names = [shorten(value_text(name)) for name in series]
+    widest = max(len(name) for name in [*names, "threshold"])
+    right = 0.25 + 0.45 + widest * FONT * 0.62 / 72  # gap, line sample, text
+    width, height = SERIES_SIZE
+    with chart_style():
+        fig, ax = _figure(SERIES_SIZE, left=0.5, bottom=0.32)
+        fig.subplots_adjust(right=1 - right / width, top=1 - 0.12 / height)
+        for lo, hi, colour in _spans(drifted, DRIFT_SHADE) + _spans(empty, EMPTY_SHADE):
+            ax.axvspan(lo - 0.5, hi + 0.5, color=colour, linewidth=0, zorder=0)
+        threshold = ax.axhline(
+            1.0, color=THRESHOLD_COLOUR, linestyle=(0, (4, 2)), linewidth=0.9, zorder=1
+        )
+        xs = list(range(n))
+        lines = []
+        for i, ys in enumerate(series.values()):
+            colour, dash = SERIES[i % len(SERIES)]
+            points = [math.nan if v is None else min(v, cap) for v in ys]
+            (line,) = ax.plot(
+                xs,
+                points,
+                color=colour,
+                linestyle=dash,
+                linewidth=1.3,
+                marker="o" if n <= 60 else None,
+                markersize=2.6,
+                zorder=2,
+                clip_on=False,
+            )
+            lines.append(line)
+        ax.set_xlim(-0.5, n - 0.5)
+        ax.set_ylim(0, cap)
+        ticks = sorted({round(i * (n - 1) / 4) for i in range(5)}) if n > 1 else [0]
+        ax.set_xticks(ticks, [labels[i] for i in ticks])
+        ax.tick_params(axis="x", length=0)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+        ax.set_ylabel("effect")
+        ax.legend(  # handles given: matplotlib would drop labels that start with "_"
+            [*lines, threshold],
+            [*names, "threshold"],
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
+            fontsize=FONT,
+            handlelength=2.4,
+            borderaxespad=0.0,
+        )
+        svg = _finish(fig, alt, prefix)
+    return Markup(str(svg).replace('class="chart"', 'class="chart wide"', 1))
+
+
+def _spans(flags: Sequence[bool], colour: str) -> list[tuple[int, int, str]]:
+    """Runs of consecutive flagged windows as (first, last, colour): one shape per run."""
+    runs: list[tuple[int, int, str]] = []
+    for i, flag in enumerate(flags):
+        if not flag:
+            continue
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i, colour)
+        else:
+            runs.append((i, i, colour))
+    return runs
+
+
+def _series_alt(
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    drifted: Sequence[bool],
+    empty: Sequence[bool],
+    cap: float,
+) -> str:
+    """The text alternative of :func:`drift_series`."""
+    n = len(labels)
+    span = f"window {labels[0]}" if n == 1 else f"{n} windows from {labels[0]} to {labels[-1]}"
+    text = (
+        "Line chart of the drift effect (metric over threshold; 1 is the threshold) per window, "
+        f"{span}, for columns {', '.join(value_text(c) for c in series) or 'none'}."
+    )
+    flagged = [labels[i] for i, d in enumerate(drifted) if d]
+    if flagged:
+        listed = ", ".join(flagged[:5]) + (
+            f" and {len(flagged) - 5} more" if len(flagged) > 5 else ""
+        )
+        text += f" {len(flagged)} drifted: {listed}."
+    else:
+        text += " No window drifted."
+    if any(empty):
+        text += f" {sum(empty)} had no rows."
+    best = max(
+        ((v, c, i) for c, ys in series.items() for i, v in enumerate(ys) if v is not None),
+        default=None,
+        key=lambda t: t[0],
+    )
+    if best is not None:
+        value, column, i = best
+        text += (
+            f" The largest effect is {value:.3g}, column {value_text(column)}, "
+            f"window {labels[i]}" + (f" (drawn at {cap:.3g})" if value > cap else "") + "."
+        )
+    return text
 
 
 def chart_style() -> AbstractContextManager[object]:

@@ -18,7 +18,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -28,7 +28,17 @@ from datacard.card import Card
 from datacard.datasheet import SECTIONS
 from datacard.findings import CATALOG, Finding, Severity
 from datacard.measured import ColumnSummary, LengthStats, Measured, TopValue
-from datacard.render.charts import chart_style, column_chart, top_values, value_text
+from datacard.render.charts import (
+    _tick,
+    chart_style,
+    column_chart,
+    drift_series,
+    top_values,
+    value_text,
+)
+
+if TYPE_CHECKING:
+    from datacard.drift.monitoring import Run, WindowRecord
 
 #: The page's Content-Security-Policy: nothing may be fetched; inline styles and data: images only.
 CSP: Final = (
@@ -76,6 +86,15 @@ SEVERITY_WORDS: Final[dict[Severity, str]] = {
     Severity.WARNING: "Warning",
     Severity.INFO: "Note",
 }
+
+#: Columns drawn in the monitoring chart (those with the largest effect).
+SERIES_COLUMNS: Final = 5
+#: Earlier monitoring runs listed under the chart.
+EARLIER_RUNS: Final = 5
+#: Windows shown without a click (more go behind a ``<details>``).
+OPEN_WINDOWS: Final = 24
+#: CSS class of each window verdict's badge.
+VERDICT_BADGE: Final = {"retrain": "error", "drifted": "warning", "empty": "info"}
 
 QUANTILES: Final = ("0.01", "0.05", "0.25", "0.5", "0.75", "0.95", "0.99")
 
@@ -383,7 +402,101 @@ def changelog_of(card: Card) -> list[tuple[str, str]]:
     return out
 
 
-def context(card: Card, findings: Sequence[Finding]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class WindowRow:
+    """One window of the monitoring table, as text."""
+
+    index: str
+    start: str
+    end: str
+    rows: str
+    verdict: str
+    badge: str  # CSS class of the verdict ("" for stable)
+    columns: str  # the drifted columns, largest effect first, with their effect
+
+
+@dataclass(frozen=True)
+class MonitoringView:
+    """The latest recorded monitoring run: a sentence, the chart, the windows; earlier runs."""
+
+    summary: str
+    chart: Markup | None
+    windows: list[WindowRow]
+    earlier: list[tuple[str, str, str, str]]  # recorded, data, window, outcome
+    notes: list[str]
+
+
+def _outcome(run: Run) -> str:
+    empty = sum(w.verdict == "empty" for w in run.windows)
+    text = f"{len(run.windows):,} windows, {run.drifted:,} drifted"
+    return text + (f", {empty:,} empty" if empty else "")
+
+
+def _window_label(run: Run, w: WindowRecord) -> str:
+    """Short text for a chart tick: a date (or date and time), or a row number."""
+    if isinstance(w.start, int):
+        return _tick(float(w.start))
+    daily = all(str(x.start).endswith("T00:00:00Z") for x in run.windows)
+    return w.start[:10] if daily else w.start[:16].replace("T", " ")
+
+
+def _effect(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def monitoring_of(runs: Sequence[Run], notes: Sequence[str] = ()) -> MonitoringView | None:
+    """The view of the latest run (None without runs): the columns with the largest effect
+    drawn per window, and every window in a table."""
+    if not runs:
+        if not notes:
+            return None
+        return MonitoringView("No recorded monitoring run could be read.", None, [], [], [*notes])
+    run = runs[-1]
+    peaks: dict[str, float] = {}
+    for w in run.windows:
+        for column, effect in w.effects.items():
+            peaks[column] = max(peaks.get(column, -math.inf), effect)
+    shown = sorted(peaks, key=lambda c: (-peaks[c], c))[:SERIES_COLUMNS]
+    chart = None
+    if run.windows:
+        with chart_style():
+            chart = drift_series(
+                [_window_label(run, w) for w in run.windows],
+                {c: [w.effects.get(c) for w in run.windows] for c in shown},
+                [w.verdict in ("drifted", "retrain") for w in run.windows],
+                [w.verdict == "empty" for w in run.windows],
+                "m1",
+            )
+    rows = [
+        WindowRow(
+            index=fmt(w.index),
+            start=fmt(w.start),
+            end=fmt(w.end),
+            rows=fmt(w.rows),
+            verdict=w.verdict,
+            badge=VERDICT_BADGE.get(w.verdict, ""),
+            columns=", ".join(
+                f"{value_text(c)} ({_effect(w.effects[c])})" if c in w.effects else value_text(c)
+                for c in w.drifted
+            ),
+        )
+        for w in run.windows
+    ]
+    how = f"{run.window} by {run.time_column}" if run.time_column else f"{run.window} rows"
+    summary = (
+        f"Latest run, recorded {run.recorded}: {run.data} cut into windows of {how} and "
+        f"compared with the split {run.split}: {_outcome(run)}."
+    )
+    earlier = [(r.recorded, r.data, r.window, _outcome(r)) for r in runs[-2::-1][:EARLIER_RUNS]]
+    return MonitoringView(summary, chart, rows, earlier, [*notes, *run.notes])
+
+
+def context(
+    card: Card,
+    findings: Sequence[Finding],
+    monitoring: Sequence[Run] = (),
+    notes: Sequence[str] = (),
+) -> dict[str, Any]:
     """Everything the template shows, computed once, as plain values."""
     m = card.measured
     warnings = warnings_of(findings)
@@ -420,6 +533,8 @@ def context(card: Card, findings: Sequence[Finding]) -> dict[str, Any]:
         "measured": m,
         "balance": balance,
         "changelog": changelog_of(card),
+        "monitoring": monitoring_of(monitoring, notes),
+        "open_windows": OPEN_WINDOWS,
     }
 
 
@@ -436,11 +551,21 @@ def environment() -> Environment:
 
 
 class HtmlRenderer:
-    """The self-contained HTML report (``datacard report``)."""
+    """The self-contained HTML report (``datacard report``).
+
+    ``monitoring``: the card's recorded monitoring runs (oldest first; the latest is drawn),
+    ``monitoring_notes``: what could not be read of them. Without runs there is no section.
+    """
 
     name: ClassVar[str] = "html"
     suffix: ClassVar[str] = ".html"
 
+    def __init__(
+        self, monitoring: Sequence[Run] = (), monitoring_notes: Sequence[str] = ()
+    ) -> None:
+        self.monitoring = list(monitoring)
+        self.monitoring_notes = list(monitoring_notes)
+
     def render(self, card: Card, findings: Sequence[Finding]) -> str:
         template = environment().get_template("report.html.j2")
-        return template.render(context(card, findings))
+        return template.render(context(card, findings, self.monitoring, self.monitoring_notes))
