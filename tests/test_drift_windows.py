@@ -15,7 +15,8 @@ import pytest
 
 from datacard.cli import main
 from datacard.drift.monitoring import MAX_RUNS, MONITORING_FILE, read_runs, record_run
-from datacard.drift.windows import drift_windows, parse_window, period_start, times_us
+from datacard.drift.timeaxis import parse_window, period_start, times_us
+from datacard.drift.windows import drift_windows
 from datacard.errors import UsageError
 from datacard.workflow import init_card
 
@@ -407,8 +408,8 @@ def test_workers_split_columns_and_agree(card: Path, tmp_path: Path) -> None:
 def test_doctests() -> None:
     import doctest
 
-    from datacard.drift import monitoring, windows
+    from datacard.drift import monitoring, timeaxis
 
-    for module in (windows, monitoring):
+    for module in (timeaxis, monitoring):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
