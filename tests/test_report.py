@@ -293,3 +293,21 @@ def test_doctests() -> None:
     for module in (html, charts, pdf_module):
         result = doctest.testmod(module)
         assert result.failed == 0, module.__name__
+
+
+def test_changelog_entries_are_shown_newest_first_and_escaped() -> None:
+    from datacard.card import ChangelogEntry
+
+    card = Card(
+        name="digits",
+        version="1.1.0",
+        changelog=[
+            ChangelogEntry(version="1.1.0", date="2026-10-02", changes="rows added\n<b>x</b>"),
+            ChangelogEntry(version="1.0.0", changes="first release"),
+        ],
+    )
+    page = HtmlRenderer().render(card, [])
+    newer, older = page.index("1.1.0 (2026-10-02)"), page.index("<dt>1.0.0</dt>")
+    assert newer < older
+    assert "rows added\n&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+    assert "No changelog has been recorded" not in page

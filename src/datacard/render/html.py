@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from datacard.audit.compliance import completeness
 from datacard.card import Card
 from datacard.datasheet import SECTIONS
 from datacard.findings import CATALOG, Finding, Severity
@@ -389,17 +390,10 @@ def datasheet_of(card: Card) -> list[SectionView]:
 
 
 def changelog_of(card: Card) -> list[tuple[str, str]]:
-    """(version, text) entries of the card's changelog: the hook for a future ``changelog``.
-
-    The card model has no changelog yet, so this is empty unless a later model adds one (a list
-    of mappings with ``version`` and ``changes``).
-    """
-    entries = getattr(card, "changelog", None) or []
-    out: list[tuple[str, str]] = []
-    for entry in entries:
-        if isinstance(entry, dict):
-            out.append((str(entry.get("version", "")), str(entry.get("changes", ""))))
-    return out
+    """(version and date, what changed) for each entry of the card's changelog, newest first."""
+    return [
+        (f"{e.version} ({e.date})" if e.date else e.version, e.changes) for e in card.changelog
+    ]
 
 
 @dataclass(frozen=True)
@@ -535,6 +529,7 @@ def context(
         "changelog": changelog_of(card),
         "monitoring": monitoring_of(monitoring, notes),
         "open_windows": OPEN_WINDOWS,
+        "completeness": f"{completeness(card):.0%}",
     }
 
 

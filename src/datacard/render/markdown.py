@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Final, cast
 
 import jinja2
 
+from datacard.audit.compliance import completeness
 from datacard.card import Answer, Card
 from datacard.datasheet import SECTIONS
 from datacard.findings import Finding, Severity
@@ -314,6 +315,7 @@ class MarkdownRenderer:
                 [(name, column_table(s)) for name, s in measured.splits.items()] if measured else []
             ),
             datasheet=_datasheet(card),
+            completeness=f"{completeness(card):.0%}",
             findings=_findings(findings),
             citation=code_block(
                 card.citation, "bibtex" if card.citation.lstrip().startswith("@") else ""
