@@ -52,6 +52,14 @@ def audit(
         bool,
         typer.Option("--store/--no-store", help="Keep the findings in the card (default)."),
     ] = True,
+    pii_backend: Annotated[
+        str,
+        typer.Option(
+            "--pii-backend",
+            help="Personal data detector: datacard or presidio (needs datacard[presidio]).",
+            metavar="NAME",
+        ),
+    ] = "datacard",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     fail_on: FailOnOpt = "error",
     workers: WorkersOpt = None,
@@ -77,6 +85,7 @@ def audit(
             workers=workers,
             progress=progress,
             store=store,
+            pii_backend=pii_backend,
         )
     if as_json:
         payload = result.to_json()

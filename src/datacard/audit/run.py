@@ -74,11 +74,13 @@ def _parts(parts: Sequence[str]) -> tuple[str, ...]:
     return chosen
 
 
-def _runners(ctx: AuditContext) -> dict[str, Callable[[], tuple[list[Finding], list[Any]]]]:
+def _runners(
+    ctx: AuditContext, pii_backend: str
+) -> dict[str, Callable[[], tuple[list[Finding], list[Any]]]]:
     def pii() -> tuple[list[Finding], list[Any]]:
         from datacard.audit.pii import pii_findings
 
-        return list(pii_findings(ctx)), []
+        return list(pii_findings(ctx, backend=pii_backend)), []
 
     def sensitive() -> tuple[list[Finding], list[Any]]:
         from datacard.audit.sensitive import sensitive_findings
@@ -108,6 +110,7 @@ def run_audit(
     workers: int | None = None,
     progress: Callable[[str], Progress | None] | None = None,
     store: bool = True,
+    pii_backend: str = "datacard",
 ) -> AuditResult:
     """Audit the dataset at ``root`` against its card; with ``store``, keep the result in the
     card's ``measured.audit`` (the rest of the card is left byte for byte as it was).
@@ -136,7 +139,7 @@ def run_audit(
     for part in chosen:
         bar = progress(part) if progress is not None else None
         ctx = AuditContext(Path(root), card, workers=workers, sample=sample, progress=bar)
-        found, extra = _runners(ctx)[part]()
+        found, extra = _runners(ctx, pii_backend)[part]()
         findings += found
         tables += extra
     policy = card.policy.audit
