@@ -172,8 +172,12 @@ def update_card(
             return Written(path, loaded.card, ())
         measured, sidecar = _measure(root, policy.splits, policy.label, workers, progress)
         if old is not None and old.audit is not None:
-            # Kept: 'check' reports it as stale when the data it describes changed.
+            # Kept: 'check' reports it as stale when the data it describes changed; the
+            # values it found personal data in stay masked in what the card shows.
+            from datacard.audit.redact import flagged_columns, redact_measured
+
             measured = measured.model_copy(update={"audit": old.audit})
+            measured = redact_measured(measured, flagged_columns(old.audit))
         text = update_card_text(loaded.text, measured, generated_answers(measured), where=str(path))
         _write(path, text, measured, sidecar)
     changes = describe_changes(old, measured) or [

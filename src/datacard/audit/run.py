@@ -166,6 +166,7 @@ def _store(path: Path, findings: list[Finding], result: AuditResult, sample: int
     """Keep every finding (accepted ones too: accepting is a policy, the finding is a fact)."""
     from datacard import __version__
     from datacard.audit.compliance import FRAMEWORKS, evaluate
+    from datacard.audit.redact import flagged_columns, redact_measured
     from datacard.measured import AuditRecord
     from datacard.yamlio import load_card, save_measured
 
@@ -189,5 +190,6 @@ def _store(path: Path, findings: list[Finding], result: AuditResult, sample: int
         representation=result.representation,
         compliance=counts,
     )
-    save_measured(path, card.measured.model_copy(update={"audit": record}))
+    measured = card.measured.model_copy(update={"audit": record})
+    save_measured(path, redact_measured(measured, flagged_columns(record)))
     return path
