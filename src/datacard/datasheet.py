@@ -106,6 +106,8 @@ GENERATABLE: Final[frozenset[str]] = frozenset(
         "composition.missing",
         "composition.duplicates",
         "composition.labels",
+        "composition.identifiable",
+        "composition.sensitive",
     }
 )
 
@@ -221,4 +223,81 @@ def generated_answers(measured: Measured) -> dict[str, str]:
     labels = _labels(measured)
     if labels is not None:
         answers["composition.labels"] = labels
+    answers.update(audit_answers(measured))
     return answers
+
+
+#: What a kind of personal data is called in a sentence.
+PII_NAMES: Final = {
+    "pii.email": "e-mail addresses",
+    "pii.phone": "phone numbers",
+    "pii.payment-card": "payment card numbers",
+    "pii.iban": "bank account numbers (IBAN)",
+    "pii.ssn": "US social security numbers",
+    "pii.ip-address": "IP addresses",
+    "pii.url-credentials": "URLs with credentials",
+    "pii.secret": "secrets (keys, tokens)",
+    "pii.date-of-birth": "dates of birth",
+}
+
+
+def audit_answers(measured: Measured) -> dict[str, str]:
+    """What the stored audit (``measured.audit``) says about identifiable and sensitive data.
+
+    >>> from datacard.measured import AuditRecord
+    >>> m = Measured(generated_by="t", content_hash="h", splits_from="default",
+    ...              audit=AuditRecord(generated_by="t", date="2026-11-27T10:00:00+00:00",
+    ...                                content_hash="h", parts=["pii"]))
+    >>> audit_answers(m)["composition.identifiable"][:60]
+    "datacard's audit of 2026-11-27 detected none of: e-mail addr"
+    """
+    audit = measured.audit
+    if audit is None:
+        return {}
+    date = audit.date[:10]
+    out: dict[str, str] = {}
+    if "pii" in audit.parts:
+        found = []
+        for f in audit.findings:
+            if f.code not in PII_NAMES or f.location is None:
+                continue
+            count = f.evidence.get("count")
+            where = f"{f.location.split}.{f.location.column}"
+            found.append(
+                f"{PII_NAMES[f.code]} in {where}"
+                + (f" ({_n(count)} values)" if isinstance(count, int) else "")
+            )
+        if found:
+            out["composition.identifiable"] = (
+                f"datacard's audit of {date} found personal data in the values: "
+                + "; ".join(found)
+                + ". Examples are masked in the card."
+            )
+        else:
+            out["composition.identifiable"] = (
+                f"datacard's audit of {date} detected none of: "
+                + ", ".join(PII_NAMES.values())
+                + ". Indirect identification (combinations of attributes) is not ruled out."
+            )
+    if "sensitive" in audit.parts:
+        tables = audit.representation
+        if tables:
+            parts = []
+            for t in tables:
+                overall = (t.get("splits") or [{}])[-1]
+                groups = ", ".join(
+                    f"{g['group']} {100 * g['share']:.0f}%" for g in overall.get("groups", [])[:5]
+                )
+                parts.append(f"'{t.get('column')}' ({t.get('title')}: {groups})")
+            out["composition.sensitive"] = (
+                f"datacard's audit of {date} found columns that look like protected "
+                "characteristics: "
+                + "; ".join(parts)
+                + ". Their representation per split and label is in measured.audit.representation."
+            )
+        else:
+            out["composition.sensitive"] = (
+                f"datacard's audit of {date} found no column that looks like a protected "
+                "characteristic (by name or by values); that does not prove there is none."
+            )
+    return out
