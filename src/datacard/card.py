@@ -290,6 +290,74 @@ class AuditPolicy(_Model):
         return False
 
 
+class ComputePolicy(_Model):
+    """Assumptions of the reports' training-compute estimates (``docs/compute.md``).
+
+    An estimate whose assumption is unset says which field to set instead of guessing.
+
+    >>> ComputePolicy(parameters=7e9).utilization
+    0.4
+    """
+
+    text_column: str | None = Field(
+        default=None,
+        title="column whose tokens are counted (null: the longest text column)",
+        description="The text column whose token counts are used (default: the longest text).",
+    )
+    context_length: int | None = Field(
+        default=None, ge=1, title="tokens per training sequence", description="Context length."
+    )
+    batch_size: int | None = Field(
+        default=None, ge=1, title="sequences per batch", description="Sequences per batch."
+    )
+    epochs: float = Field(
+        default=1.0, gt=0, title="passes over the data", description="Passes over the data."
+    )
+    parameters: float | None = Field(
+        default=None,
+        gt=0,
+        title="model parameters N, e.g. 7.0e9",
+        description="Model parameters N (for 6·N·D training FLOPs).",
+    )
+    layers: int | None = Field(
+        default=None,
+        ge=1,
+        title="transformer layers (KV cache)",
+        description="Layers (KV-cache memory).",
+    )
+    kv_heads: int | None = Field(
+        default=None, ge=1, title="key/value heads", description="Key/value heads (KV cache)."
+    )
+    head_dim: int | None = Field(
+        default=None, ge=1, title="dimension of one head", description="Head dimension (KV cache)."
+    )
+    bytes_per_value: float = Field(
+        default=2.0,
+        gt=0,
+        title="bytes per cached value (2: fp16/bf16)",
+        description="Bytes per key or value in the KV cache. Default 2 (fp16/bf16).",
+    )
+    utilization: float = Field(
+        default=0.4,
+        gt=0,
+        le=1,
+        title="share of peak FLOP/s reached (MFU)",
+        description="Model FLOPs utilisation: share of the peak reached. Default 0.4.",
+    )
+    peak_tflops: float = Field(
+        default=989.0,
+        gt=0,
+        title="peak TFLOP/s per GPU (989: H100 SXM, bf16 dense)",
+        description="Peak TFLOP/s of one GPU. Default 989 (H100 SXM, bf16, dense).",
+    )
+    image_channels: int = Field(
+        default=3,
+        ge=1,
+        title="decoded bytes per pixel (3: 8-bit RGB)",
+        description="Bytes per decoded pixel. Default 3 (8-bit RGB).",
+    )
+
+
 class ChangelogEntry(_Model):
     """One version of the dataset and what changed in it (newest entries first)."""
 
@@ -341,6 +409,10 @@ class Policy(_Model):
     )
     audit: AuditPolicy = Field(
         default_factory=AuditPolicy, description="Audit findings people reviewed and accepted."
+    )
+    compute: ComputePolicy = Field(
+        default_factory=ComputePolicy,
+        description="Assumptions of the training-compute estimates in the reports.",
     )
 
     @field_validator("required")

@@ -46,7 +46,7 @@ from ruamel.yaml.events import (
 from ruamel.yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
-from datacard.card import Card, Tolerances
+from datacard.card import Card, ComputePolicy, Tolerances
 from datacard.datasheet import generated_answers
 from datacard.errors import CardError
 from datacard.fileio import atomic_write, card_lock
@@ -250,6 +250,10 @@ def _policy_lines(card: Card) -> list[str]:
     drift["columns"] = {k: v.model_dump(exclude_none=True) for k, v in policy.drift.columns.items()}
     lines += _entry("drift", drift, 2)
     lines += _entry("audit", policy.audit.model_dump(), 2)
+    lines.append("  compute:  # training-compute estimates in the reports (docs/compute.md)")
+    for name, field in ComputePolicy.model_fields.items():
+        value = getattr(policy.compute, name)
+        lines.append(f"    {name}: {scalar(value)}  # {field.title}")
     return lines
 
 

@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from datacard.audit.compliance import completeness
 from datacard.card import Card
+from datacard.compute import compute_estimates
 from datacard.datasheet import SECTIONS
 from datacard.findings import CATALOG, Finding, Severity
 from datacard.measured import ColumnSummary, LengthStats, Measured, TopValue
@@ -526,6 +527,7 @@ def context(
         "files": [(f, fmt(f.rows), human_bytes(f.bytes)) for f in m.files] if m else [],
         "measured": m,
         "balance": balance,
+        "compute": compute_estimates(card),
         "changelog": changelog_of(card),
         "monitoring": monitoring_of(monitoring, notes),
         "open_windows": OPEN_WINDOWS,

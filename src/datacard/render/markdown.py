@@ -23,6 +23,7 @@ import jinja2
 
 from datacard.audit.compliance import completeness
 from datacard.card import Answer, Card
+from datacard.compute import ComputeReport, compute_estimates
 from datacard.datasheet import SECTIONS
 from datacard.findings import Finding, Severity
 from datacard.measured import Measured, SplitSummary
@@ -293,6 +294,21 @@ def _datasheet(card: Card) -> list[dict[str, Any]]:
     return out
 
 
+def compute_tables(report: ComputeReport | None) -> list[tuple[str, str, list[str]]]:
+    """(split, table of its estimates, notes) for the "Training compute" section."""
+    if report is None:
+        return []
+    header = ["estimate", "value", "how"]
+    return [
+        (
+            s.split,
+            table(header, [[e.label, e.text, e.how] for e in s.estimates]) if s.estimates else "",
+            list(s.notes),
+        )
+        for s in report.splits
+    ]
+
+
 class MarkdownRenderer:
     """The datasheet as Markdown for a repository's docs folder (``docs/DATASHEET.md``).
 
@@ -306,6 +322,7 @@ class MarkdownRenderer:
 
     def render(self, card: Card, findings: Sequence[Finding]) -> str:
         measured = card.measured
+        compute = compute_estimates(card)
         return render_template(
             "datasheet.md.j2",
             card=card,
@@ -315,6 +332,8 @@ class MarkdownRenderer:
                 [(name, column_table(s)) for name, s in measured.splits.items()] if measured else []
             ),
             datasheet=_datasheet(card),
+            compute=compute,
+            compute_tables=compute_tables(compute),
             completeness=f"{completeness(card):.0%}",
             findings=_findings(findings),
             citation=code_block(
