@@ -392,9 +392,7 @@ def datasheet_of(card: Card) -> list[SectionView]:
 
 def changelog_of(card: Card) -> list[tuple[str, str]]:
     """(version and date, what changed) for each entry of the card's changelog, newest first."""
-    return [
-        (f"{e.version} ({e.date})" if e.date else e.version, e.changes) for e in card.changelog
-    ]
+    return [(f"{e.version} ({e.date})" if e.date else e.version, e.changes) for e in card.changelog]
 
 
 @dataclass(frozen=True)
