@@ -104,7 +104,7 @@ def _prefetch_hashes(root: Path, splits: dict[str, list[str]] | None = None) -> 
     from datacard.layout import discover
 
     with suppress(DatacardError, OSError):  # the real run reports it
-        prefetch(f.path for f in discover(root, splits).files)
+        prefetch(p for f in discover(root, splits).files for p in f.sources())
 
 
 @contextmanager

@@ -12,8 +12,10 @@ included), which the profile folds into row hashes for duplicate detection.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -684,9 +686,45 @@ class StructAccumulator(ColumnAccumulator):
         self.fields = {n: accumulator_from_dict(d) for n, d in data["fields"].items()}
 
 
+#: Makes an accumulator for a column type, or returns None to leave it to the next one.
+AccumulatorFactory = Callable[[pa.DataType], "ColumnAccumulator | None"]
+
+
+def _media_accumulator(t: pa.DataType) -> ColumnAccumulator | None:
+    """Image and audio columns (``datacard.image`` / ``datacard.audio`` extension types)."""
+    if not isinstance(t, pa.BaseExtensionType) or t.extension_name not in _MEDIA:
+        return None
+    return _load_kind(_MEDIA[t.extension_name])(type_name(t))
+
+
+_MEDIA = {"datacard.image": "image", "datacard.audio": "audio"}
+
+#: Accumulators defined outside this module, tried in order before the built-in kinds; the
+#: first factory that returns an accumulator wins. Append one to add a kind.
+FACTORIES: list[AccumulatorFactory] = [_media_accumulator]
+#: Kinds :func:`accumulator_from_dict` restores besides the built-ins: the class, or
+#: ``"module:Class"`` imported on first use (so ``import datacard`` stays light).
+EXTRA_KINDS: dict[str, type[ColumnAccumulator] | str] = {
+    "image": "datacard.media.accumulators:ImageAccumulator",
+    "audio": "datacard.media.accumulators:AudioAccumulator",
+}
+
+
+def _load_kind(kind: str) -> type[ColumnAccumulator]:
+    target = EXTRA_KINDS[kind]
+    if isinstance(target, str):
+        module, _, name = target.partition(":")
+        target = EXTRA_KINDS[kind] = getattr(importlib.import_module(module), name)
+    assert isinstance(target, type)
+    return target
+
+
 def accumulator_for(t: pa.DataType) -> ColumnAccumulator:
     """A fresh accumulator for a column of Arrow type ``t``."""
     name = type_name(t)
+    for factory in FACTORIES:
+        if (made := factory(t)) is not None:
+            return made
     if pa.types.is_dictionary(t):
         value = t.value_type
         if pa.types.is_string(value) or pa.types.is_large_string(value):
@@ -739,7 +777,8 @@ _KINDS: dict[str, type[ColumnAccumulator]] = {
 
 def accumulator_from_dict(data: dict[str, Any]) -> ColumnAccumulator:
     """Rebuild an accumulator from :meth:`ColumnAccumulator.to_dict` output."""
-    cls = _KINDS[data["kind"]]
+    kind = data["kind"]
+    cls = _KINDS[kind] if kind in _KINDS else _load_kind(kind)
     acc = cls.__new__(cls)
     ColumnAccumulator.__init__(acc, data["type"])
     acc._load(data)

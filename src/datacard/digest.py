@@ -1,5 +1,9 @@
 """Content hashes: sha256 of files and a Merkle root over a dataset's files.
 
+A collection of media files (:class:`~datacard.readers.base.Collection`) is hashed like a
+dataset: the Merkle root over ``(path, sha256)`` of its members and metadata files, so adding,
+removing, renaming or changing any one of them changes it.
+
 >>> merkle_root([("a.csv", "00" * 32)]) == merkle_root([("a.csv", "00" * 32)])
 True
 >>> merkle_root([]).startswith("sha256:")
@@ -13,6 +17,9 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import Future
 from pathlib import Path
+
+from datacard.errors import SourceError
+from datacard.readers.base import DataFile
 
 CHUNK = 1 << 20
 
@@ -49,6 +56,8 @@ def prefetch(paths: Iterable[str | Path]) -> None:
                 key = _key(path)
             except OSError:
                 continue
+            if not Path(key[0]).is_file():
+                continue
             if key not in _known:
                 _known[key] = Future()
                 jobs.append((path, _known[key]))
@@ -65,12 +74,58 @@ def prefetch(paths: Iterable[str | Path]) -> None:
 
 
 def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes, read in 1 MiB chunks (hashlib releases the GIL)."""
+    """Hex sha256 of a file's bytes, read in 1 MiB chunks (hashlib releases the GIL).
+
+    Results are remembered per process (by resolved path, size and mtime), so a file hashed by
+    :func:`prefetch` or earlier is not read again.
+    """
+    key = _key(path)
     with _lock:
-        pending = _known.get(_key(path))
+        pending = _known.get(key)
     if pending is not None:
         return pending.result()
-    return _hash(path)
+    digest = _hash(path)
+    done: Future[str] = Future()
+    done.set_result(digest)
+    with _lock:
+        _known.setdefault(key, done)
+    return digest
+
+
+def members_digest(file: DataFile) -> list[tuple[str, int, str]]:
+    """``(path, bytes, sha256)`` of each member and metadata file of a collection."""
+    assert file.collection is not None
+    names = (*file.collection.members, *file.collection.metadata)
+    out = []
+    for name, path in zip(names, file.sources()):
+        try:
+            out.append((name, Path(path).stat().st_size, sha256_file(path)))
+        except OSError as exc:
+            raise SourceError(
+                f"cannot read the file: {exc.strerror or exc}",
+                where=name,
+                hint="check that it exists and is readable",
+            ) from exc
+    return out
+
+
+def collection_digest(leaves: Iterable[tuple[str, int, str]]) -> tuple[int, str]:
+    """``(bytes, hex sha256)`` of a collection from its ``(path, bytes, sha256)`` files: the sum
+    of the bytes and the hex Merkle root (:func:`merkle_root`) over paths and sha256.
+
+    >>> collection_digest([("a.png", 3, "00" * 32)])[0]
+    3
+    """
+    listed = list(leaves)
+    root = merkle_root((name, digest) for name, _, digest in listed)
+    return sum(size for _, size, _ in listed), root.removeprefix("sha256:")
+
+
+def data_digest(file: DataFile) -> tuple[int, str]:
+    """``(bytes, hex sha256)`` of a data file, or of a collection (:func:`collection_digest`)."""
+    if file.collection is None:
+        return Path(file.path).stat().st_size, sha256_file(file.path)
+    return collection_digest(members_digest(file))
 
 
 def merkle_root(files: Iterable[tuple[str, str]]) -> str:

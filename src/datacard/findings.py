@@ -60,7 +60,7 @@ CATALOG: dict[str, tuple[Severity, str]] = {
     "card.required-empty": (Severity.WARNING, "A required human-written field is empty"),
     "card.content-hash": (Severity.ERROR, "The dataset's content hash differs from the card"),
     "leakage.exact-overlap": (Severity.ERROR, "The same examples appear in two splits"),
-    "leakage.near-overlap": (Severity.WARNING, "Near-duplicate texts appear in two splits"),
+    "leakage.near-overlap": (Severity.WARNING, "Near-duplicates appear in two splits"),
     "leakage.duplicates": (Severity.WARNING, "A split repeats examples"),
     "leakage.label-conflict": (Severity.ERROR, "The same input carries different labels"),
     "contamination.exact": (Severity.ERROR, "Benchmark items appear verbatim in training data"),
@@ -88,6 +88,12 @@ CATALOG: dict[str, tuple[Severity, str]] = {
     "poisoning.cluster": (Severity.WARNING, "Near-identical rows cluster in one label"),
     "poisoning.outlier": (Severity.WARNING, "Extreme outliers"),
     "audit.stale": (Severity.WARNING, "The stored audit describes other data"),
+    "media.corrupt": (Severity.ERROR, "A media file cannot be decoded"),
+    "media.bomb": (Severity.ERROR, "An image claims more pixels than the decoding budget"),
+    "media.extreme-size": (Severity.WARNING, "Images are tiny or huge"),
+    "media.clipping": (Severity.WARNING, "Audio clips clip at full scale"),
+    "media.silence": (Severity.WARNING, "Audio clips are silent"),
+    "pii.gps": (Severity.WARNING, "Images carry GPS coordinates in EXIF"),
 }
 
 

@@ -10,6 +10,12 @@ symlink out of the root, and infers splits from the usual layouts, in this order
 - split words in file names: ``train-00000-of-00004.parquet``, ``imdb_test.csv``;
 - otherwise one split, ``train``.
 
+Images and audio files (:mod:`datacard.media.collections`) take their split from ``--split``
+globs, the README's ``configs``, or split folders (never from their file names: one
+``test.jpg`` among 10,000 images is not a split), else ``train``; the media files of a split
+form one collection :class:`DataFile` (``train/``). A ``metadata.csv``/``.jsonl``/``.parquet``
+beside media files belongs to their collection, not to the tables.
+
 >>> detect_format("data/train.csv.gz")
 ('csv', 'gzip')
 >>> split_from_name("train-00000-of-00004.parquet"), split_from_name("my_dev.jsonl")
@@ -27,9 +33,16 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from datacard.errors import SourceError, UsageError
+from datacard.media.collections import (
+    AUDIO_SUFFIXES,
+    IMAGE_SUFFIXES,
+    collections,
+    media_format,
+    metadata_files,
+)
 from datacard.readers.base import COMPRESSION_SUFFIXES, FORMAT_SUFFIXES, DataFile
 
-__all__ = ["Layout", "detect_format", "discover", "split_from_name", "split_word"]
+__all__ = ["Layout", "detect_format", "discover", "readable", "split_from_name", "split_word"]
 
 #: Words that name a split, and the split they name.
 SPLIT_WORDS: dict[str, str] = {
@@ -53,8 +66,8 @@ class Layout:
     """The data files of a dataset, each with its split.
 
     ``splits_from`` says how splits were found: ``"folders"``, ``"file names"``, ``"--split"``,
-    ``"hf save_to_disk"``, ``"default"`` or ``"single file"``. ``skipped`` lists
-    ``(rel path, reason)`` for files left out with a warning.
+    ``"hf save_to_disk"``, ``"README configs"``, ``"default"`` or ``"single file"``.
+    ``skipped`` lists ``(rel path, reason)`` for files left out with a warning.
     """
 
     root: str
@@ -76,7 +89,20 @@ def supported_suffixes() -> str:
     """The suffixes we read, for hints."""
     text = sorted(FORMAT_SUFFIXES)
     comp = sorted(COMPRESSION_SUFFIXES)
-    return f"{' '.join(text)} (csv/tsv/jsonl also with {' '.join(comp)})"
+    media = sorted(IMAGE_SUFFIXES | AUDIO_SUFFIXES)
+    return (
+        f"{' '.join(text)} (csv/tsv/jsonl also with {' '.join(comp)}), and folders of "
+        f"{' '.join(media)}"
+    )
+
+
+def readable(name: str) -> bool:
+    """Whether datacard reads a file of this name: a data file or a media file.
+
+    >>> readable("a.csv.gz"), readable("x/IMG_1.JPG"), readable("notes.txt")
+    (True, True, False)
+    """
+    return detect_format(name) is not None or media_format(name) is not None
 
 
 def detect_format(name: str) -> tuple[str, str | None] | None:
@@ -84,6 +110,8 @@ def detect_format(name: str) -> tuple[str, str | None] | None:
 
     >>> detect_format("x.PARQUET"), detect_format("x.tsv.zst"), detect_format("x.parquet.gz")
     (('parquet', None), ('tsv', 'zstd'), None)
+    >>> detect_format("shard-000.tar.gz"), detect_format("shard-000.tgz")
+    (('webdataset', 'gzip'), ('webdataset', None))
     """
     lower = name.lower()
     compression = None
@@ -93,7 +121,11 @@ def detect_format(name: str) -> tuple[str, str | None] | None:
             break
     for suffix, fmt in FORMAT_SUFFIXES.items():
         if lower.endswith(suffix) and len(lower) > len(suffix):
-            if compression and fmt not in TEXT_FORMATS:
+            if (
+                compression
+                and fmt not in TEXT_FORMATS
+                and not (fmt == "webdataset" and compression in ("gzip", "bz2"))
+            ):
                 return None
             return fmt, compression
     return None
@@ -151,6 +183,7 @@ class _Walk:
     root: Path  # absolute, as given
     real_root: Path  # resolved
     found: dict[str, str] = field(default_factory=dict)
+    media: dict[str, str] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seen_files: dict[Path, str] = field(default_factory=dict)
     seen_dirs: dict[Path, str] = field(default_factory=dict)
@@ -185,7 +218,7 @@ class _Walk:
 
     def _follow(self, rel: str, path: Path, links: list[tuple[str, Path]]) -> None:
         target = path.resolve()
-        name_is_data = detect_format(path.name) is not None
+        name_is_data = readable(path.name)
         if not _inside(target, self.real_root):
             if name_is_data or target.is_dir():
                 self.skipped.append((rel, f"symlink points outside the dataset root ({target})"))
@@ -208,6 +241,13 @@ class _Walk:
         if path.name in IGNORED_NAMES:
             return
         fmt = detect_format(path.name)
+        if fmt is None and media_format(path.name) is not None:
+            if real in self.seen_files:
+                self.skipped.append((rel, f"same file as {self.seen_files[real]}"))
+                return
+            self.seen_files[real] = rel
+            self.media[rel] = str(path)
+            return
         if fmt is None:
             low = path.name.lower()
             if any(low.endswith(c) for c in COMPRESSION_SUFFIXES) and detect_format(
@@ -285,6 +325,27 @@ def _infer(rels: Sequence[str]) -> tuple[dict[str, str], str, list[tuple[str, st
     return assigned, how, orphans
 
 
+def _media_splits(rels: Sequence[str]) -> tuple[dict[str, str], str, list[tuple[str, str]]]:
+    """Splits of media files from split folders only; ``train`` when no file has one."""
+    by_folder = {rel: s for rel in rels if (s := _split_from_folders(rel))}
+    if not by_folder:
+        return dict.fromkeys(rels, "train"), "default", []
+    orphans = [
+        (rel, "no split folder above it; pass --split NAME=GLOB to include it")
+        for rel in rels
+        if rel not in by_folder
+    ]
+    return by_folder, "folders", orphans
+
+
+def _hub_files(root: Path) -> dict[str, str] | None:
+    try:
+        from datacard.layout_hub import hub_files
+    except ImportError:  # pragma: no cover - the module ships with datacard
+        return None
+    return hub_files(root)
+
+
 def _hf_files(root: Path) -> dict[str, str] | None:
     """rel -> split for a Hugging Face ``save_to_disk`` folder, else None."""
     index = root / "dataset_dict.json"
@@ -355,10 +416,15 @@ def discover(
     walk = _Walk(root=given, real_root=given.resolve())
     walk.run()
     skipped = list(walk.skipped)
-    rels = sorted(walk.found)
+    media = sorted(walk.media)
+    metadata = metadata_files(media, walk.found)
+    rels = sorted(set(walk.found) - set(metadata))
+    media_assigned: dict[str, str] | None = None
     if splits:
-        assigned, unmatched = _by_globs(rels, splits)
+        both, unmatched = _by_globs([*rels, *media], splits)
         skipped += unmatched
+        assigned = {rel: s for rel, s in both.items() if rel in walk.found}
+        media_assigned = {rel: s for rel, s in both.items() if rel in walk.media}
         how = "--split"
     elif (hf := _hf_files(given)) is not None:
         assigned, how = hf, "hf save_to_disk"
@@ -369,25 +435,46 @@ def discover(
                 where=missing[0],
                 hint="re-save the dataset with save_to_disk()",
             )
+    elif (hub := _hub_files(given)) is not None:
+        assigned = {rel: s for rel, s in hub.items() if rel in rels}
+        how = "README configs"
+        if any(rel in walk.media for rel in hub):
+            media_assigned = {rel: s for rel, s in hub.items() if rel in walk.media}
+        skipped += [
+            (rel, "not in the data_files of README.md")
+            for rel in [*rels, *(media if media_assigned is not None else [])]
+            if rel not in hub
+        ]
     else:
         assigned, how, orphans = _infer(rels)
         skipped += orphans
-    if not assigned:
+    if media_assigned is None:
+        media_assigned, media_how, orphans = _media_splits(media)
+        skipped += orphans
+        how = how if assigned else media_how
+    if not assigned and not media_assigned:
         raise SourceError(
             "no data files found",
             where=str(root),
             hint=f"datacard reads {supported_suffixes()}",
         )
-    files = sorted(
-        (_data_file(given, rel, split) for rel, split in assigned.items()),
-        key=lambda f: (f.split, f.rel),
-    )
+    tables = [_data_file(given, rel, split) for rel, split in assigned.items()]
+    folders = collections(str(given), media_assigned, metadata, _is_split)
+    files = sorted([*tables, *folders], key=lambda f: (f.split, f.rel))
     return Layout(
         root=str(given), files=tuple(files), splits_from=how, skipped=tuple(sorted(skipped))
     )
 
 
+def _is_split(name: str) -> bool:
+    return split_word(name) is not None
+
+
 def _single_file(path: Path, splits: Mapping[str, Sequence[str]] | None) -> Layout:
+    if media_format(path.name) is not None:
+        split = _by_globs([path.name], splits)[0][path.name] if splits else "train"
+        folder = collections(str(path.parent), {path.name: split}, [])
+        return Layout(root=str(path.parent), files=tuple(folder), splits_from="single file")
     if detect_format(path.name) is None:
         raise SourceError(
             "not a data file datacard can read",

@@ -3,6 +3,9 @@
 >>> import pyarrow as pa
 >>> type_name(pa.dictionary(pa.int32(), pa.large_string())), kind_of(pa.int8())
 ('string', 'numeric')
+
+Datacard's own extension types (``datacard.image``, ``datacard.audio``) are named without the
+prefix, as type and as kind: ``image``, ``audio``.
 """
 
 from __future__ import annotations
@@ -10,8 +13,17 @@ from __future__ import annotations
 import pyarrow as pa
 
 
+def _own_extension(t: pa.DataType) -> str | None:
+    """``image`` for ``datacard.image`` (and so on); None for any other type."""
+    if isinstance(t, pa.BaseExtensionType) and t.extension_name.startswith("datacard."):
+        return str(t.extension_name).removeprefix("datacard.")
+    return None
+
+
 def type_name(t: pa.DataType) -> str:
     """How a column's type is written in the card (dictionaries by their value type)."""
+    if (own := _own_extension(t)) is not None:
+        return own
     if pa.types.is_dictionary(t):
         return type_name(t.value_type)
     if pa.types.is_large_string(t) or pa.types.is_string_view(t):
@@ -22,7 +34,10 @@ def type_name(t: pa.DataType) -> str:
 
 
 def kind_of(t: pa.DataType) -> str:
-    """The column kind: numeric, temporal, boolean, string, binary, list, struct, null, other."""
+    """The column kind: numeric, temporal, boolean, string, binary, list, struct, null, other
+    (or image, audio)."""
+    if (own := _own_extension(t)) is not None:
+        return own
     if pa.types.is_dictionary(t):
         return kind_of(t.value_type)
     checks = (

@@ -32,7 +32,7 @@ from datacard.columns import (
     accumulator_from_dict,
     merge_into,
 )
-from datacard.digest import merkle_root, sha256_file
+from datacard.digest import collection_digest, data_digest, members_digest, merkle_root
 from datacard.errors import SourceError
 from datacard.executors.local import LocalExecutor
 from datacard.hashing import U64, add_column_hash
@@ -43,6 +43,10 @@ from datacard.readers.base import DataFile, FileInfo, Partition
 
 #: Below this many bytes of data, profiling runs in this process (workers cost more than they save).
 PARALLEL_THRESHOLD = 16 << 20
+#: A media file counts as at least this many bytes of work (decoding costs more than reading).
+MEDIA_WORK = 256 << 10
+#: Hex digits of a member's sha256 kept in the sidecar (to name the member that changed).
+MEMBER_DIGITS = 16
 Progress = Callable[[int, int], None]
 
 
@@ -98,6 +102,10 @@ class Profile:
     column_order: dict[str, list[str]] = field(default_factory=dict)
     splits_from: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: collection rel -> {member or metadata path: [bytes, sha256 prefix]} (see MEMBER_DIGITS)
+    members: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)
+    #: the label column a layout implies (``label`` from class folders), for ``init``
+    label_hint: str | None = None
 
     @classmethod
     def empty(cls) -> Profile:
@@ -112,6 +120,8 @@ class Profile:
             self.split(name).merge(sp)
         self.files.update(other.files)
         self.file_facts.update(other.file_facts)
+        self.members.update(other.members)
+        self.label_hint = self.label_hint or other.label_hint
         for name, order in other.column_order.items():
             self.column_order.setdefault(name, order)
         self.notes.extend(n for n in other.notes if n not in self.notes)
@@ -183,6 +193,12 @@ class Profile:
                 for name, sp in self.splits.items()
             },
             "column_order": self.column_order,
+        } | ({"members": self._members_dict()} if self.members else {})
+
+    def _members_dict(self) -> dict[str, list[list[Any]]]:
+        return {
+            rel: [[name, size, digest] for name, (size, digest) in sorted(files.items())]
+            for rel, files in self.members.items()
         }
 
     @classmethod
@@ -201,6 +217,10 @@ class Profile:
                 duplicates=int(sp["duplicate_rows"]),
             )
         out.column_order = {k: list(v) for k, v in data.get("column_order", {}).items()}
+        out.members = {
+            rel: {str(name): (int(size), str(digest)) for name, size, digest in files}
+            for rel, files in data.get("members", {}).items()
+        }
         return out
 
 
@@ -216,19 +236,29 @@ def _split_sort_key(name: str) -> tuple[int, str]:
     return (order.get(name, 3), name)
 
 
-def _conform(batch: pa.RecordBatch, schema: pa.Schema | None) -> pa.RecordBatch:
-    """Cast columns whose value type differs from the split's unified schema."""
+def _conform(
+    batch: pa.RecordBatch, schema: pa.Schema | None, wanted: Sequence[str] | None = None
+) -> pa.RecordBatch:
+    """Cast columns whose value type differs from the split's unified schema, and add the
+    split's columns this file lacks (of those ``wanted``) as nulls, so its rows count as
+    missing values there."""
     if schema is None:
         return batch
     arrays = []
+    names = list(batch.schema.names)
     changed = False
-    for name, column in zip(batch.schema.names, batch.columns):
+    for name, column in zip(names, batch.columns):
         target = schema.field(name).type if name in schema.names else column.type
         if type_name(column.type) != type_name(target) and not pa.types.is_dictionary(target):
             column = column.cast(target)
             changed = True
         arrays.append(column)
-    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names) if changed else batch
+    for f in schema:
+        if f.name not in names and (wanted is None or f.name in wanted):
+            arrays.append(pa.nulls(batch.num_rows, f.type))
+            names.append(f.name)
+            changed = True
+    return pa.RecordBatch.from_arrays(arrays, names=names) if changed else batch
 
 
 def profile_partition(partition: Partition, schema: pa.Schema | None = None) -> Profile:
@@ -238,7 +268,7 @@ def profile_partition(partition: Partition, schema: pa.Schema | None = None) -> 
     hashes: list[U64] = []
     rows = 0
     for raw in partition.batches():
-        batch = _conform(raw, schema)
+        batch = _conform(raw, schema, partition.columns)
         row_hash = np.zeros(batch.num_rows, np.uint64)
         for name, column in zip(batch.schema.names, batch.columns):
             acc = sp.columns.get(name)
@@ -277,6 +307,26 @@ def unify(split: str, infos: Sequence[tuple[DataFile, FileInfo]]) -> pa.Schema:
     schemas = [info.schema for _, info in infos]
     try:
         return pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    # Integers in one file and text in another (a WebDataset `cls` of ids): text for all.
+    text = {
+        f.name
+        for schema in schemas
+        for f in schema
+        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+    }
+    widened = [
+        pa.schema(
+            [
+                f.with_type(pa.string()) if f.name in text and pa.types.is_integer(f.type) else f
+                for f in schema
+            ]
+        )
+        for schema in schemas
+    ]
+    try:
+        return pa.unify_schemas(widened, promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         first = infos[0]
         for file, info in infos[1:]:
@@ -312,20 +362,41 @@ def plan(files: Sequence[DataFile], infos: Mapping[str, FileInfo], workers: int)
             continue
         groups = [tuple(names[i::workers]) for i in range(workers)]
         for group in groups:
-            p = task.partition
             split_tasks.append(
-                _Task(
-                    Partition(
-                        p.file, p.unit, p.row_groups, group, p.row_offset, p.byte_range, p.table
-                    ),
-                    task.schema,
-                )
+                _Task(dataclasses.replace(task.partition, columns=group), task.schema)
             )
     return split_tasks
 
 
-def _hash_files(files: Sequence[DataFile], pool: ThreadPoolExecutor) -> dict[str, Future[str]]:
-    return {f.rel: pool.submit(sha256_file, f.path) for f in files if f.path}
+Digest = tuple[int, str, list[tuple[str, int, str]] | None]
+
+
+def file_digest(file: DataFile) -> Digest:
+    """``(bytes, sha256, members)`` of a file; ``members`` lists a collection's
+    ``(path, bytes, sha256)`` (None for a plain file)."""
+    if file.collection is None:
+        size, digest = data_digest(file)
+        return size, digest, None
+    leaves = members_digest(file)
+    size, digest = collection_digest(leaves)
+    return size, digest, leaves
+
+
+def _hash_files(files: Sequence[DataFile], pool: ThreadPoolExecutor) -> dict[str, Future[Digest]]:
+    return {f.rel: pool.submit(file_digest, f) for f in files if f.path}
+
+
+def work_bytes(file: DataFile) -> int:
+    """How much work a file is, in bytes read (a media file counts at least MEDIA_WORK)."""
+    if file.collection is None:
+        return Path(file.path).stat().st_size
+    total = 0
+    for path in file.sources():
+        try:
+            total += max(Path(path).stat().st_size, MEDIA_WORK)
+        except OSError:
+            total += MEDIA_WORK  # reading it will say what is wrong
+    return total
 
 
 def profile(
@@ -346,6 +417,7 @@ def profile(
         files = list(layout.files)
         splits_from = layout.splits_from
         notes = [f"skipped {rel}: {reason}" for rel, reason in layout.skipped]
+        labelled = any(f.collection is not None and f.collection.labels for f in files)
     else:
         from datacard.readers.memory import from_object
 
@@ -354,14 +426,15 @@ def profile(
     for f in files:
         info = reader_for(f.format).inspect(f)
         infos[f.rel] = info
-        notes.extend(info.warnings)
-    total_bytes = sum(Path(f.path).stat().st_size for f in files)
+        notes.extend(w for w in info.warnings if w not in notes)
+    total_bytes = sum(work_bytes(f) for f in files)
     if workers is None:
         workers = os.cpu_count() or 1
     if total_bytes < PARALLEL_THRESHOLD:
         workers = 1
     tasks = plan(files, infos, workers)
     result = Profile(splits_from=splits_from, notes=notes)
+    result.label_hint = "label" if labelled else None
     with ThreadPoolExecutor(1) as hasher:
         digests = _hash_files(files, hasher)
         partials: dict[int, Profile] = {}
@@ -372,8 +445,11 @@ def profile(
         for index in sorted(partials):  # a fixed order: the same data gives the same numbers
             result.merge(partials.pop(index))
         for f in files:
-            result.file_facts[f.rel] = (Path(f.path).stat().st_size, digests[f.rel].result())
+            size, digest, leaves = digests[f.rel].result()
+            result.file_facts[f.rel] = (size, digest)
             result.files[f.rel] = f
+            if leaves is not None:
+                result.members[f.rel] = {name: (n, sha[:MEMBER_DIGITS]) for name, n, sha in leaves}
     for split in result.splits:
         schema = next((t.schema for t in tasks if t.partition.file.split == split), None)
         if schema is not None:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from datacard.card import Card, new_card
 from datacard.checks.conformance import ConformanceCheck
 from datacard.datasheet import generated_answers
-from datacard.digest import sha256_file
+from datacard.digest import data_digest
 from datacard.errors import CardError, UsageError
 from datacard.fileio import atomic_write, card_lock
 from datacard.findings import Finding
@@ -71,11 +71,17 @@ def _measure(
     label: str | None,
     workers: int | None,
     progress: Progress | None,
+    *,
+    label_hint: bool = False,
 ) -> tuple[Measured, bytes]:
-    """Profile the data; return the measured summary and the sidecar's bytes."""
+    """Profile the data; return the measured summary and the sidecar's bytes. With
+    ``label_hint`` (``init``), a label the layout implies (class folders) is taken when none
+    was given."""
     from datacard.profiling import profile
 
     result = profile(root, splits=splits or None, workers=workers, progress=progress)
+    if label is None and label_hint:
+        label = result.label_hint
     if label is not None:
         known = {c for sp in result.splits.values() for c in sp.columns}
         if label not in known:
@@ -124,7 +130,7 @@ def init_card(
             hint="run 'datacard update' to re-measure, or 'init --force' to start over",
         )
     with card_lock(path, lock_timeout):
-        measured, sidecar = _measure(root, splits, label, workers, progress)
+        measured, sidecar = _measure(root, splits, label, workers, progress, label_hint=True)
         name = (root if root.is_dir() else root.parent).resolve().name or "dataset"
         folder = root if root.is_dir() else root.parent
         card = new_card(
@@ -238,15 +244,17 @@ def _fast_measure(root: Path, splits: Mapping[str, Sequence[str]] | None) -> Mea
 
     layout = discover(root, splits or None)
     with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
-        digests = {f.rel: pool.submit(sha256_file, f.path) for f in layout.files}
+        # data_digest: a file's size and sha256, or a media collection's total size and Merkle
+        # root over its members (the same numbers profile() records)
+        digests = {f.rel: pool.submit(data_digest, f) for f in layout.files}
         infos = {f.rel: reader_for(f.format).inspect(f) for f in layout.files}
         files = [
             FileSummary(
                 path=f.rel,
                 split=f.split,
                 format=f.format,
-                bytes=Path(f.path).stat().st_size,
-                sha256=digests[f.rel].result(),
+                bytes=digests[f.rel].result()[0],
+                sha256=digests[f.rel].result()[1],
                 rows=infos[f.rel].rows,
             )
             for f in layout.files
@@ -292,6 +300,15 @@ def check_card(
         current, _ = _measure(root, policy.splits, None, workers, progress)
     now = Card(name=reference.name, measured=current)
     findings = list(ConformanceCheck(fast=fast).run(now, reference))
+    from datacard.checks.media import media_findings, member_findings
+
+    # Media problems (corrupt files, bombs, GPS in EXIF) as measured now, or as the card
+    # recorded them when --fast reads no pixels; changed media collections name their files.
+    measured_now = reference.measured if fast else current
+    if measured_now is not None:
+        findings += media_findings(measured_now)
+    if reference.measured is not None and any(f.code.startswith("file.") for f in findings):
+        findings += member_findings(root, reference)
     if reference.measured is not None:
         from datacard.audit.record import stored_findings
 
@@ -311,6 +328,8 @@ def check_card(
 
 def card_json(card: Card) -> dict[str, Any]:
     """The documented, stable JSON shape of ``show --json`` (see docs/card-format.md)."""
+    from datacard.compute import compute_json
+
     measured = card.measured
     out: dict[str, Any] = {
         "name": card.name,
@@ -327,6 +346,8 @@ def card_json(card: Card) -> dict[str, Any]:
         if measured
         else {},
         "notes": list(measured.notes) if measured else [],
+        "audit": measured.audit.model_dump(mode="json") if measured and measured.audit else None,
+        "compute": compute_json(card),
     }
     return out
 

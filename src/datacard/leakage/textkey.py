@@ -174,8 +174,13 @@ def row_hashes(batch: pa.RecordBatch, columns: Sequence[str], n: int | None = No
 
 
 def column_hashes(arr: pa.Array) -> U64:
-    """Hashes of one column: normalised text for strings, values otherwise."""
+    """Hashes of one column: normalised text for strings, values otherwise; an image or audio
+    column by its files' sha256 (the same content is the same example)."""
     t = arr.type
+    from datacard.media.types import is_media
+
+    if is_media(t):
+        return hash_array(arr.storage.field("sha256"))
     if pa.types.is_dictionary(t) and len(arr.dictionary) > len(arr):
         arr = arr.dictionary_decode()  # a slice of a big dictionary: hash what it uses
         t = arr.type

@@ -7,6 +7,10 @@ subset of its columns); any process can turn it into Arrow record batches with
 >>> f = DataFile(path="/d/train.csv", rel="train.csv", split="train", format="csv")
 >>> Partition(file=f, unit="train.csv").columns is None
 True
+>>> pics = DataFile(path="/d", rel="train/", split="train", format="imagefolder",
+...                 collection=Collection(members=("train/a.png", "train/b.png")))
+>>> pics.sources(), pics.slice(1, 2).collection.members
+(('/d/train/a.png', '/d/train/b.png'), ('train/b.png',))
 >>> unique_names(["a", "b", "a"])
 ['a', 'b', 'a__2']
 """
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -35,17 +39,35 @@ FORMAT_SUFFIXES: dict[str, str] = {
     ".arrow": "arrow",
     ".feather": "arrow",
     ".ipc": "arrow",
+    ".tar": "webdataset",
+    ".tgz": "webdataset",
 }
 #: Compression suffixes for text formats.
 COMPRESSION_SUFFIXES: dict[str, str] = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
 
 
 @dataclass(frozen=True)
+class Collection:
+    """The many small files one :class:`DataFile` stands for (the images or clips of a split).
+
+    ``members`` and ``metadata`` are POSIX paths relative to the dataset root, sorted; each
+    member is one row. ``metadata`` files (``metadata.csv``/``.jsonl``/``.parquet``) add columns,
+    joined on their ``file_name``. ``labels``: each member's parent folder names its class.
+    """
+
+    members: tuple[str, ...]
+    metadata: tuple[str, ...] = ()
+    labels: bool = False
+
+
+@dataclass(frozen=True)
 class DataFile:
-    """One data file of the dataset.
+    """One data file of the dataset, or a collection of media files read as one table.
 
     ``path`` is absolute; ``rel`` is the POSIX path relative to the card's folder (what the card
-    records); ``format`` is one of the values of :data:`FORMAT_SUFFIXES`.
+    records); ``format`` is one of the values of :data:`FORMAT_SUFFIXES`. For a collection
+    (format ``imagefolder`` or ``audiofolder``), ``rel`` names it (``train/``), ``path`` is the
+    dataset root its member paths are relative to, and ``collection`` lists the members.
     """
 
     path: str
@@ -53,6 +75,20 @@ class DataFile:
     split: str
     format: str
     compression: str | None = None
+    collection: Collection | None = None
+
+    def sources(self) -> tuple[str, ...]:
+        """Absolute paths of the bytes behind this file: itself, or members then metadata."""
+        if self.collection is None:
+            return (self.path,)
+        names = (*self.collection.members, *self.collection.metadata)
+        return tuple(str(Path(self.path, name)) for name in names)
+
+    def slice(self, start: int, end: int) -> DataFile:
+        """This collection restricted to members ``[start, end)`` (what one partition reads)."""
+        assert self.collection is not None
+        members = self.collection.members[start:end]
+        return replace(self, collection=replace(self.collection, members=members))
 
 
 @dataclass(frozen=True)
@@ -71,6 +107,10 @@ class Partition:
     ``unit`` names the rows (unique within a dataset); two partitions with the same ``unit`` cover
     the same rows and must have disjoint ``columns``. ``row_offset`` is the 0-based position of the
     partition's first row within its file, so findings can name rows.
+
+    ``items`` is the ``[start, end)`` range of a collection's members the partition reads; its
+    ``file`` then carries only those members (:meth:`DataFile.slice`), so a task pickles a few
+    hundred names, not the whole collection.
     """
 
     file: DataFile
@@ -79,6 +119,7 @@ class Partition:
     columns: tuple[str, ...] | None = None
     row_offset: int = 0
     byte_range: tuple[int, int] | None = None
+    items: tuple[int, int] | None = None
     table: pa.Table | None = field(default=None, compare=False, repr=False)
 
     def batches(self) -> Iterator[pa.RecordBatch]:

@@ -1,0 +1,68 @@
+"""Image datasets through the commands: init takes the class folders as the label, check names
+the changed image and reports problem files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from datacard.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    captured = capsys.readouterr()
+    code = exit_info.value.code
+    return (code if isinstance(code, int) else 0), captured.out, captured.err
+
+
+@pytest.fixture
+def images(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(3)
+    root = tmp_path / "pets"
+    for split, n in (("train", 6), ("test", 2)):
+        for cls in ("cat", "dog"):
+            folder = root / split / cls
+            folder.mkdir(parents=True)
+            for i in range(n):
+                pixels = rng.integers(0, 256, (24 + i, 32, 3), dtype=np.uint8)
+                Image.fromarray(pixels).save(folder / f"{i:03d}.png")
+    return root
+
+
+def test_init_takes_class_folders_as_the_label_and_check_passes(
+    capsys: pytest.CaptureFixture[str], images: Path
+) -> None:
+    assert run(capsys, "init", str(images))[0] == 0
+    card = (images / "datacard.yaml").read_text()
+    assert "  label: label\n" in card
+    _, out, _ = run(capsys, "show", str(images), "--json")
+    shown = json.loads(out)
+    train = shown["splits"]["train"]
+    assert train["rows"] == 12 and shown["label"] == "label"
+    assert train["columns"]["image"]["type"] == "image"
+    assert {t["value"]: t["count"] for t in train["label_balance"]} == {"cat": 6, "dog": 6}
+    assert run(capsys, "check", str(images))[0] == 0
+    assert run(capsys, "check", str(images), "--fast")[0] == 0
+
+
+def test_check_names_the_changed_image_and_a_corrupt_one(
+    capsys: pytest.CaptureFixture[str], images: Path
+) -> None:
+    assert run(capsys, "init", str(images))[0] == 0
+    changed = images / "train" / "dog" / "002.png"
+    Image.fromarray(np.zeros((24, 32, 3), np.uint8)).save(changed)
+    code, out, _ = run(capsys, "check", str(images), "--fast", "--json")
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    assert any("train/dog/002.png" in f["where"] + f["message"] for f in findings)
+    (images / "test" / "cat" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    assert run(capsys, "update", str(images))[0] == 0
+    code, out, _ = run(capsys, "check", str(images), "--json")
+    corrupt = [f for f in json.loads(out)["findings"] if f["code"] == "media.corrupt"]
+    assert corrupt and "bad.png" in json.dumps(corrupt)
