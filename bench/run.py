@@ -698,6 +698,20 @@ def render_markdown(
     return "\n".join(lines) + "\n"
 
 
+def replace_section(path: Path, section: str, title: str) -> None:
+    """Put ``section`` into ``path``: in place of an earlier section starting with ``title``
+    (up to the next ``## `` heading), else at the end. Benchmarks share ``bench/RESULTS.md``."""
+    text = path.read_text() if path.exists() else ""
+    start = text.find(title)
+    if start < 0:
+        text = text.rstrip("\n") + ("\n\n" if text.strip() else "") + section
+    else:
+        end = text.find("\n## ", start + len(title))
+        rest = "" if end < 0 else text[end + 1 :]
+        text = text[:start] + section + ("\n" + rest if rest else "")
+    path.write_text(text)
+
+
 def write_results(
     facts: dict[str, Any], results: list[Measurement], args: argparse.Namespace
 ) -> None:
