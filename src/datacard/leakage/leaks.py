@@ -1,10 +1,12 @@
-"""``datacard leaks``: examples shared between splits (exact, near-duplicate text, conflicting
-labels), and repeated within a split.
+"""``datacard leaks``: examples shared between splits (exact, near-duplicate text or images,
+conflicting labels), and repeated within a split.
 
 One pass over the data: every partition is scanned in a worker process
 (:func:`datacard.leakage.partscan.scan_partition`: row hashes, shingle sets, MinHash signatures,
-no raw text), the parent concatenates the pieces in plan order and finds the pairs by sorting
-(:mod:`datacard.leakage.pairs`), then summarises them per split pair (:mod:`.summary`).
+no raw text; for images also each file's perceptual hash, :mod:`datacard.leakage.media`), the
+parent concatenates the pieces in plan order and finds the pairs by sorting
+(:mod:`datacard.leakage.pairs`), then summarises them per split pair (:mod:`.summary`). Pairs of
+media files name the files (``a_file``/``b_file``) and their index in the split (``a_row``).
 
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -29,6 +31,7 @@ from datacard.errors import UsageError
 from datacard.executors.local import LocalExecutor
 from datacard.findings import Finding
 from datacard.layout import discover
+from datacard.leakage import media
 from datacard.leakage.pairs import choose_banding, exact_pairs, label_pairs, near_pairs
 from datacard.leakage.partscan import NUM_PERM, PartScan, ScanSpec, scan_partition
 from datacard.leakage.summary import PairSummary, findings_for, summarise, write_pairs
@@ -51,6 +54,8 @@ class LeaksResult:
     findings: list[Finding] = field(default_factory=list)
     text: tuple[str, ...] = ()
     label: str | None = None
+    image_distance: int | None = None  # pHash bits, when there are images to compare
+    media_files: frozenset[str] = frozenset()  # media files named in the pairs
 
     def to_json(self) -> dict[str, Any]:
         """``{"pairs": [{"a", "b", "kind", "count", "fraction", "examples"}]}`` (docs/leaks.md)."""
@@ -62,10 +67,15 @@ class LeaksResult:
         lines = [f"splits: {sizes}"]
         if self.text:
             lines.append(f"near-duplicate text: {', '.join(self.text)}")
+        if self.image_distance is not None:
+            lines.append(
+                f"near-duplicate images: perceptual hashes at most {self.image_distance} of "
+                f"{media.HASH_BITS} bits apart"
+            )
         if self.label:
             lines.append(f"label: {self.label}")
         found = [p for p in self.pairs if p.count]
-        lines += [p.line() for p in found]
+        lines += [media.named_line(p.line(), p.examples, self.media_files) for p in found]
         if not found:
             lines.append("no leakage found")
         return lines
@@ -82,10 +92,17 @@ def run_leaks(
     workers: int | None = None,
     progress: Progress | None = None,
     splits: dict[str, list[str]] | None = None,
+    image_distance: int = media.MAX_DISTANCE,
 ) -> LeaksResult:
-    """Compare every pair of splits, and each split with itself (see docs/leaks.md)."""
+    """Compare every pair of splits, and each split with itself (see docs/leaks.md).
+
+    Images are near duplicates when their perceptual hashes are at most ``image_distance`` of
+    64 bits apart.
+    """
     if not 0 < threshold <= 1:
         raise UsageError(f"--threshold must be in (0, 1], got {threshold}")
+    if not 0 <= image_distance < media.HASH_BITS:
+        raise UsageError(f"the image distance must be in 0..63 bits, got {image_distance}")
     if label is None or splits is None:
         card_label, card_splits = _card_defaults(root)
         label = card_label if label is None else label
@@ -94,12 +111,13 @@ def run_leaks(
     items = _plan(layout.files, tuple(text), tuple(key), label)
     total = len(items) + 1
     scans: list[PartScan | None] = [None] * len(items)
-    for done, (index, scan) in enumerate(LocalExecutor(workers).map(_scan_item, items), 1):
-        scans[index] = scan
+    images: list[media.ImageScan | None] = [None] * len(items)
+    for done, (index, (scan, image)) in enumerate(LocalExecutor(workers).map(_scan_item, items), 1):
+        scans[index], images[index] = scan, image
         if progress is not None:
             progress(done, total)
     parts = [s for s in scans if s is not None]
-    rows = _Rows.of([p for p, _ in items], parts, layout.files)
+    rows = _Rows.of([p for p, _, _ in items], parts, layout.files)
     split_rows = {s: int((rows.split == i).sum()) for i, s in enumerate(rows.split_names)}
     order = split_order(split_rows)
     rank = np.array([order.index(s) for s in rows.split_names], np.int64)
@@ -109,22 +127,45 @@ def run_leaks(
     found["exact"] = (a, b, np.ones(len(a)))
     if text:
         found["near"] = _near(parts, tuple(text), exact, rows.split, rank, threshold)
+    has_images = any(i is not None for i in images)
+    distances: dict[tuple[int, int], int] = {}
+    if has_images:
+        a, b, sim, dist = media.image_near_pairs(
+            images, [p.rows for p in parts], rows.split, rank, image_distance
+        )
+        distances = dict(zip(zip(a.tolist(), b.tolist()), dist.tolist()))
+        pieces = [found["near"]] if "near" in found else []
+        found["near"] = media.merge_pairs(len(rows.split), *pieces, (a, b, sim))
     if label is not None:
         inputs = np.concatenate([p.inputs for p in parts])
         labels = np.concatenate([p.labels for p in parts])
         a, b = label_pairs(inputs, labels, rows.split, rank)
         found["label-conflict"] = (a, b, np.ones(len(a)))
-    summaries = summarise(found, rows, order, split_rows)
+    used = np.concatenate(
+        [np.zeros(0, np.int64)] + [x for a, b, _ in found.values() for x in (a, b)]
+    )
+    named, members = media.by_member(rows, used)
+    summaries = summarise(found, named, order, split_rows)
+    if distances:
+        by_file = {
+            (named.files[int(named.file[i])].rel, named.files[int(named.file[j])].rel): d
+            for (i, j), d in distances.items()
+        }
+        for p in summaries:
+            if p.kind == "near":
+                media.add_distances(p.examples, by_file)
     if out is not None:
-        write_pairs(Path(out), found, rows)
+        write_pairs(Path(out), found, named)
     if progress is not None:
         progress(total, total)
     return LeaksResult(
         splits={s: split_rows[s] for s in order},
         pairs=summaries,
-        findings=findings_for(summaries),
+        findings=media.named_findings(findings_for(summaries), members),
         text=tuple(text),
         label=label,
+        image_distance=image_distance if has_images else None,
+        media_files=members,
     )
 
 
@@ -158,12 +199,14 @@ def _card_defaults(root: str | Path) -> tuple[str | None, dict[str, list[str]]]:
 
 def _plan(
     files: Sequence[DataFile], text: tuple[str, ...], key: tuple[str, ...], label: str | None
-) -> list[tuple[Partition, ScanSpec]]:
-    """One (partition, spec) per unit of work, after checking that the columns exist."""
-    items: list[tuple[Partition, ScanSpec]] = []
+) -> list[tuple[Partition, ScanSpec, str | None]]:
+    """One (partition, spec, image column) per unit of work, after checking that the columns
+    exist; the image column is set for image collections (their pHashes are read too)."""
+    items: list[tuple[Partition, ScanSpec, str | None]] = []
     for file in files:
         reader = reader_for(file.format)
-        names = list(reader.inspect(file).schema.names)
+        schema = reader.inspect(file).schema
+        names = list(schema.names)
         for wanted, option in (
             (text, "--text"),
             (key, "--key"),
@@ -176,18 +219,43 @@ def _plan(
                         where=file.rel,
                         hint=f"its columns are: {', '.join(names)}",
                     )
+        found = media.media_column(schema)
         exact = key or tuple(names)
         inputs = text or key or tuple(n for n in names if n != label)
+        image = None
+        if found is not None:
+            column, kind = found
+            for name in (*text, *((label,) if label else ())):
+                if name == column:
+                    raise UsageError(
+                        f"'{name}' in {file.rel} is a column of {kind} files, not of text",
+                        where=file.rel,
+                        hint=f"{kind} files are compared by content (images also by perceptual "
+                        "hash) without options; --text and --label take text columns",
+                    )
+            exact, inputs = media.media_keys(column, text=text, key=key)
+            image = column if kind == "image" else None
         spec = ScanSpec(exact=exact, inputs=inputs, label=label, text=text)
-        needed = {*exact, *inputs, *text, *((label,) if label else ())}
+        needed = {
+            *exact,
+            *inputs,
+            *text,
+            *((label,) if label else ()),
+            *((image,) if image else ()),
+        }
         columns = None if needed >= set(names) else tuple(n for n in names if n in needed)
         for part in by_row_group(reader.partitions(file)):
-            items.append((replace(part, columns=columns) if columns else part, spec))
+            items.append((replace(part, columns=columns) if columns else part, spec, image))
     return items
 
 
-def _scan_item(item: tuple[Partition, ScanSpec]) -> PartScan:
-    return scan_partition(*item)
+def _scan_item(
+    item: tuple[Partition, ScanSpec, str | None],
+) -> tuple[PartScan, media.ImageScan | None]:
+    partition, spec, image = item
+    if image is None:
+        return scan_partition(partition, spec), None
+    return media.scan_with_images(partition, spec, image)
 
 
 @dataclass

@@ -4,11 +4,16 @@ The file is meant to sit in the card's folder: every ``contentUrl`` is a data fi
 to it, so ``mlcroissant.Dataset(jsonld=path).records(record_set="train")`` reads the rows offline.
 
 - ``distribution``: one ``cr:FileObject`` per data file (sha256, size, media type), plus a
-  ``cr:FileSet`` for a split that spans several files of one format;
+  ``cr:FileSet`` for a split that spans several files of one format; a folder of images or
+  audio clips is a ``cr:FileSet`` whose ``includes`` globs and ``encodingFormat`` follow the
+  measured format mix (``image/jpeg``, ``image/png``, ``audio/wav``, ...);
 - ``recordSet``: a ``cr:Split`` enumeration of the splits (``splits``) and one RecordSet per split
   (``train``, ``test``, ...; ``train-parquet`` when a split mixes formats) with a typed
   ``cr:Field`` per column and, when the split's name is in its file paths, a ``split`` field that
-  references the enumeration (the spec's pattern for ML splits);
+  references the enumeration (the spec's pattern for ML splits); in a media record set the
+  ``image``/``audio`` column is the file's content (``sc:ImageObject``/``sc:AudioObject``) and a
+  class-folder ``label`` is the name of the file's folder (``fileProperty: fullpath`` and a
+  regular expression);
 - the Responsible-AI vocabulary (``rai:*``) from the datasheet answers (:data:`RAI_PROPERTIES`)
   and the data findings, and PROV-O provenance: ``prov:wasDerivedFrom`` for the card's sources,
   ``prov:wasGeneratedBy`` for datacard's measurement.
@@ -24,13 +29,13 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Final
 from urllib.parse import quote
 
 from datacard.card import Card, Creator, Source
 from datacard.findings import Finding, Severity
-from datacard.measured import FileSummary, Measured, SplitSummary
+from datacard.measured import ColumnSummary, FileSummary, Measured, SplitSummary
 
 CROISSANT_1_1: Final = "http://mlcommons.org/croissant/1.1"
 RAI_1_0: Final = "http://mlcommons.org/croissant/RAI/1.0"
@@ -113,6 +118,34 @@ ENCODING_FORMATS: Final[dict[str, str]] = {
     "jsonl": "application/jsonlines",
     "arrow": "application/vnd.apache.arrow.file",
 }
+
+#: Card formats of media collections (a folder of files read as one table).
+FOLDER_FORMATS: Final = frozenset({"imagefolder", "audiofolder"})
+#: Card column type of a media column -> its Croissant ``dataType``.
+MEDIA_DATA_TYPES: Final = {"image": "sc:ImageObject", "audio": "sc:AudioObject"}
+#: Format a decoder reports -> (media type, file suffixes).
+MEDIA_FORMATS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
+    "JPEG": ("image/jpeg", ("jpg", "jpeg")),
+    "MPO": ("image/jpeg", ("jpg", "jpeg")),
+    "PNG": ("image/png", ("png",)),
+    "GIF": ("image/gif", ("gif",)),
+    "BMP": ("image/bmp", ("bmp",)),
+    "WEBP": ("image/webp", ("webp",)),
+    "TIFF": ("image/tiff", ("tif", "tiff")),
+    "WAV": ("audio/wav", ("wav",)),
+    "WAVEX": ("audio/wav", ("wav",)),
+    "FLAC": ("audio/flac", ("flac",)),
+    "OGG": ("audio/ogg", ("ogg",)),
+    "MP3": ("audio/mpeg", ("mp3",)),
+}
+#: Formats assumed when no file of a collection could be decoded.
+_ANY_FORMAT: Final = {
+    "imagefolder": ("JPEG", "PNG", "GIF", "BMP", "WEBP", "TIFF"),
+    "audiofolder": ("WAV", "FLAC", "OGG", "MP3"),
+}
+#: The class-folder label column, and the expression that takes it from a file's path.
+CLASS_LABEL: Final = "label"
+CLASS_FOLDER_REGEX: Final = r"^(?:.*/)?([^/]+)/[^/]+$"
 
 #: Conventional split names -> the Croissant split concept they denote.
 SPLIT_CONCEPTS: Final[dict[str, str]] = {
@@ -314,6 +347,87 @@ def _glob_escape(path: str) -> str:
     return re.sub(r"([*?\[\]])", r"[\1]", path)
 
 
+def _media_column(summary: SplitSummary) -> tuple[str, ColumnSummary] | None:
+    """The split's image or audio column."""
+    for name, col in summary.columns.items():
+        if col.type in MEDIA_DATA_TYPES:
+            return name, col
+    return None
+
+
+def media_formats(f: FileSummary, summary: SplitSummary | None) -> list[str]:
+    """The decoders' formats of a collection's files, most frequent first (TIFF last: readers
+    that open JPEG and PNG with Pillow open TIFF too, not the other way round).
+
+    >>> from datacard.measured import TopValue
+    >>> fmt = ColumnSummary(type="string", kind="string", count=3, nulls=0,
+    ...                     top=[TopValue(value="TIFF", count=2), TopValue(value="PNG", count=1)])
+    >>> image = ColumnSummary(type="image", kind="image", count=3, nulls=0, fields={"format": fmt})
+    >>> f = FileSummary(path="train/", split="train", format="imagefolder", bytes=1, sha256="")
+    >>> media_formats(f, SplitSummary(rows=3, duplicate_rows=0, columns={"image": image}))
+    ['PNG', 'TIFF']
+    """
+    found = _media_column(summary) if summary is not None else None
+    top = ((found[1].fields or {}).get("format") if found else None) or None
+    names = [str(t.value) for t in (top.top or [])] if top is not None else []
+    names = [n for n in names if n in MEDIA_FORMATS]
+    if not names:
+        names = list(_ANY_FORMAT.get(f.format, ()))
+    return sorted(names, key=lambda n: n == "TIFF")
+
+
+def _class_folders(summary: SplitSummary) -> bool:
+    """Whether the table is a media column and a class-folder ``label`` (and nothing else)."""
+    found = _media_column(summary)
+    return found is not None and list(summary.columns) == [found[0], CLASS_LABEL]
+
+
+def media_includes(
+    f: FileSummary, formats: Sequence[str], class_folders: bool, split_globs: Sequence[str] = ()
+) -> list[str]:
+    """Glob patterns of a collection's files: its folder (or its split's ``--split`` globs when
+    it shares the folder with another split) and the suffixes of its formats, in lower and
+    upper case; ``**/`` when class folders put every file one folder down or more.
+
+    >>> f = FileSummary(path="train/", split="train", format="imagefolder", bytes=1, sha256="")
+    >>> media_includes(f, ["PNG"], True)
+    ['train/**/*.png', 'train/**/*.PNG']
+    >>> media_includes(f.model_copy(update={"path": "./"}), ["JPEG"], False)
+    ['*.jpg', '*.JPG', '*.jpeg', '*.JPEG']
+    """
+    folder, shared, _ = f.path.partition("@")
+    if shared and split_globs:
+        return list(split_globs)
+    base = "" if folder in ("", "./") else _glob_escape(folder.rstrip("/")) + "/"
+    base += "**/" if class_folders else ""
+    suffixes: list[str] = []
+    for name in formats:
+        for suffix in MEDIA_FORMATS[name][1]:
+            suffixes += [s for s in (suffix, suffix.upper()) if s not in suffixes]
+    return [f"{base}*.{suffix}" for suffix in suffixes]
+
+
+def _media_file_set(
+    f: FileSummary, summary: SplitSummary | None, globs: Sequence[str]
+) -> dict[str, Any]:
+    formats = media_formats(f, summary)
+    types = list(dict.fromkeys(MEDIA_FORMATS[n][0] for n in formats))
+    kind = "image" if f.format == "imagefolder" else "audio"
+    rows = f"{f.rows:,}" if f.rows is not None else "the"
+    class_folders = summary is not None and _class_folders(summary)
+    return {
+        "@type": "cr:FileSet",
+        "@id": _id(f.path),
+        "name": f.path,
+        "description": (
+            f"The {rows} {kind} files of the {f.split} split ({f.format}, {f.bytes:,} bytes; "
+            f"Merkle root of the files' sha256: {f.sha256})."
+        ),
+        "encodingFormat": types[0] if len(types) == 1 else types,
+        "includes": media_includes(f, formats, class_folders, globs),
+    }
+
+
 def _tables(measured: Measured) -> list[tuple[str, str, list[FileSummary]]]:
     """(record set id, split, files) per split and file format, in the card's split order."""
     out: list[tuple[str, str, list[FileSummary]]] = []
@@ -382,6 +496,34 @@ def _column_field(
     }
 
 
+def _media_fields(
+    rs_id: str, summary: SplitSummary, source: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The fields of a media record set read from its FileSet, and the columns left out (the
+    metadata files' columns: the card does not name those files)."""
+    fields: list[dict[str, Any]] = []
+    left_out: list[str] = []
+    class_folders = _class_folders(summary)
+    for column, col in summary.columns.items():
+        field = _column_field(rs_id, column, col.type, col.count, col.nulls, source)
+        if col.type in MEDIA_DATA_TYPES:
+            field["dataType"] = MEDIA_DATA_TYPES[col.type]
+            field["description"] = f"The {col.type} file ({col.count + col.nulls:,} files)."
+            field["source"] = {**source, "extract": {"fileProperty": "content"}}
+        elif column == CLASS_LABEL and class_folders:
+            field["description"] = "The class: the name of the file's folder."
+            field["source"] = {
+                **source,
+                "extract": {"fileProperty": "fullpath"},
+                "transform": {"regex": CLASS_FOLDER_REGEX},
+            }
+        else:
+            left_out.append(column)
+            continue
+        fields.append(field)
+    return fields, left_out
+
+
 def _record_set(
     rs_id: str,
     split: str,
@@ -391,23 +533,32 @@ def _record_set(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The split's RecordSet, and the FileSet it reads from when it spans several files."""
     file_set: dict[str, Any] | None = None
-    if len(files) == 1:
-        source: dict[str, Any] = {"fileObject": {"@id": _id(files[0].path)}}
+    left_out: list[str] = []
+    source: dict[str, Any]
+    if files[0].format in FOLDER_FORMATS:  # one collection per split and format
+        source = {"fileSet": {"@id": _id(files[0].path)}}
+        fields, left_out = _media_fields(rs_id, summary, source)
     else:
-        file_set = {
-            "@type": "cr:FileSet",
-            "@id": f"{rs_id}-files",
-            "name": f"{rs_id}-files",
-            "description": f"The {len(files)} data files of the {split} split.",
-            "encodingFormat": ENCODING_FORMATS.get(files[0].format, "application/octet-stream"),
-            "includes": [_glob_escape(f.path) for f in files],
-        }
-        source = {"fileSet": {"@id": f"{rs_id}-files"}}
-    fields = [
-        _column_field(rs_id, column, col.type, col.count, col.nulls, source)
-        for column, col in summary.columns.items()
-    ]
-    if all(split in f.path for f in files) and f"{rs_id}/split" not in {f["@id"] for f in fields}:
+        if len(files) == 1:
+            source = {"fileObject": {"@id": _id(files[0].path)}}
+        else:
+            file_set = {
+                "@type": "cr:FileSet",
+                "@id": f"{rs_id}-files",
+                "name": f"{rs_id}-files",
+                "description": f"The {len(files)} data files of the {split} split.",
+                "encodingFormat": ENCODING_FORMATS.get(files[0].format, "application/octet-stream"),
+                "includes": [_glob_escape(f.path) for f in files],
+            }
+            source = {"fileSet": {"@id": f"{rs_id}-files"}}
+        fields = [
+            _column_field(rs_id, column, col.type, col.count, col.nulls, source)
+            for column, col in summary.columns.items()
+        ]
+    media = files[0].format in FOLDER_FORMATS
+    # a media collection's member paths start with its folder, not with "folder/@split"
+    paths = [f.path.partition("@")[0] if media else f.path for f in files]
+    if all(split in path for path in paths) and f"{rs_id}/split" not in {f["@id"] for f in fields}:
         fields.append(
             {
                 "@type": "cr:Field",
@@ -418,17 +569,24 @@ def _record_set(
                 "references": {"field": {"@id": f"{enum_id}/name"}},
                 "source": {
                     **source,
-                    "extract": {"fileProperty": "fullpath"},
+                    # mlcroissant's join rewrites the column it joins on, and a media record
+                    # set's label is read from "fullpath": take the split from "filepath" (the
+                    # path on disk ends with the fullpath, so the match is the same)
+                    "extract": {"fileProperty": "filepath" if media else "fullpath"},
                     "transform": {"regex": f"^.*?({re.escape(split)})"},
                 },
             }
         )
     rows = sum(f.rows or 0 for f in files)
+    description = f"The {split} split: {rows:,} rows."
+    if left_out:
+        names = ", ".join(f"'{c}'" for c in left_out)
+        description += f" Not described here: {names}, read from the files' metadata file."
     record_set = {
         "@type": "cr:RecordSet",
         "@id": rs_id,
         "name": rs_id,
-        "description": f"The {split} split: {rows:,} rows.",
+        "description": description,
         "field": fields,
     }
     return record_set, file_set
@@ -442,9 +600,16 @@ def _enum_id(splits: Iterable[str]) -> str:
     return "datacard_split_names"
 
 
-def _structure(measured: Measured) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _structure(
+    measured: Measured, split_globs: Mapping[str, Sequence[str]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(distribution, recordSet)."""
-    distribution = [_file_object(f) for f in sorted(measured.files, key=lambda f: f.path)]
+    distribution = [
+        _media_file_set(f, measured.splits.get(f.split), split_globs.get(f.split, ()))
+        if f.format in FOLDER_FORMATS
+        else _file_object(f)
+        for f in sorted(measured.files, key=lambda f: f.path)
+    ]
     if not measured.splits:
         return distribution, []
     enum_id = _enum_id(measured.splits)
@@ -488,7 +653,7 @@ def croissant(card: Card, findings: Sequence[Finding] = ()) -> dict[str, Any]:
         doc["prov:wasGeneratedBy"] = _measurement(card.measured)
     doc.update(_rai(card, findings))
     if card.measured is not None:
-        doc["distribution"], doc["recordSet"] = _structure(card.measured)
+        doc["distribution"], doc["recordSet"] = _structure(card.measured, card.policy.splits)
     return doc
 
 

@@ -5,6 +5,11 @@ The front matter (``pretty_name``, ``license``, ``size_categories``, ``configs``
 dataset card template, filled from the datasheet answers (:data:`HF_SECTIONS` says which answer
 goes where) and the measured facts. :mod:`datacard.importers.hf` reads such a file back.
 
+Image and audio folders are written as the Hub's ``imagefolder``/``audiofolder`` expect: each
+split's ``data_files`` is a glob over its folder (``train/**``), the media column an ``image`` or
+``audio`` feature and the class-folder ``label`` a ``class_label`` with the class names; the
+body adds each split's image and audio statistics, with the normalisation constants.
+
 >>> from datacard.card import Card, Creator, Source
 >>> text = HfCardRenderer().render(Card(name="digits", license="CC-BY-4.0"), [])
 >>> text.splitlines()[:3]
@@ -20,7 +25,7 @@ from typing import Any, ClassVar, Final
 from datacard.card import Card, Creator, Source
 from datacard.datasheet import question
 from datacard.findings import Finding
-from datacard.measured import Measured
+from datacard.measured import ColumnSummary, FileSummary, Measured
 from datacard.render.markdown import (
     clean_answer,
     code_block,
@@ -28,6 +33,7 @@ from datacard.render.markdown import (
     escape_markdown,
     is_generated,
     link,
+    number,
     render_template,
     split_table,
 )
@@ -360,6 +366,85 @@ def feature_spec(arrow_type: str) -> dict[str, Any]:
     return spec if parser.pos == len(arrow_type) else {"dtype": arrow_type}
 
 
+#: Card formats of media collections (a folder of files read as one table).
+FOLDER_FORMATS: Final = frozenset({"imagefolder", "audiofolder"})
+#: The column that class folders fill (``datacard.media.folder.LABEL``).
+CLASS_LABEL: Final = "label"
+
+
+def data_file_patterns(f: FileSummary, split_globs: Sequence[str] = ()) -> list[str]:
+    """The ``data_files`` patterns of a card file: its path, or for a media collection a glob
+    over its folder (the Hub's ``**`` matches files at any depth, metadata files included).
+
+    A collection that shares its folder with another split (``images/@train``) uses the split's
+    ``--split`` globs when the card has them.
+
+    >>> f = FileSummary(path="train/", split="train", format="imagefolder", bytes=1, sha256="")
+    >>> data_file_patterns(f), data_file_patterns(f.model_copy(update={"path": "./"}))
+    (['train/**'], ['**'])
+    >>> shared = f.model_copy(update={"path": "img/@train"})
+    >>> data_file_patterns(shared), data_file_patterns(shared, ["img/tr_*"])
+    (['img/**'], ['img/tr_*'])
+    """
+    if f.format not in FOLDER_FORMATS:
+        return [f.path]
+    folder, shared, _ = f.path.partition("@")
+    if shared and split_globs:
+        return list(split_globs)
+    return ["**" if folder in ("", "./") else f"{folder.rstrip('/')}/**"]
+
+
+def class_names(measured: Measured, column: str = CLASS_LABEL) -> list[str] | None:
+    """The sorted values of a label column, when the card knows all of them (in every split
+    its most frequent values account for every value), else None.
+
+    >>> from datacard.measured import SplitSummary, TopValue
+    >>> col = ColumnSummary(type="string", kind="string", count=3, nulls=0,
+    ...                     top=[TopValue(value="dog", count=2), TopValue(value="cat", count=1)])
+    >>> train = SplitSummary(rows=3, duplicate_rows=0, columns={"label": col})
+    >>> m = Measured(generated_by="", content_hash="", splits_from="", splits={"train": train})
+    >>> class_names(m)
+    ['cat', 'dog']
+    """
+    names: set[str] = set()
+    for split in measured.splits.values():
+        col = split.columns.get(column)
+        if col is None:
+            continue
+        top = col.top or []
+        if sum(t.count for t in top) < col.count:
+            return None
+        names |= {str(t.value) for t in top}
+    return sorted(names) or None
+
+
+def _sample_rate(measured: Measured, column: str) -> int | None:
+    """The one sample rate of every clip of an audio column, if there is one."""
+    rates: set[Any] = set()
+    for split in measured.splits.values():
+        col = split.columns.get(column)
+        fields = (col.fields or {}) if col is not None else {}
+        rate = fields.get("sample_rate")
+        if rate is None or rate.count == 0:
+            continue
+        rates |= {rate.min, rate.max}
+    return int(rates.pop()) if len(rates) == 1 else None
+
+
+def _feature(measured: Measured, name: str, arrow_type: str, media: bool) -> dict[str, Any]:
+    """The Hub feature of a column: ``image``, ``audio``, a ``class_label``, or from its type."""
+    if arrow_type == "image":
+        return {"dtype": "image"}
+    if arrow_type == "audio":
+        rate = _sample_rate(measured, name)
+        return {"dtype": {"audio": {"sampling_rate": rate}} if rate else "audio"}
+    if media and name == CLASS_LABEL and arrow_type in ("string", "large_string"):
+        names = class_names(measured, name)
+        if names is not None:
+            return {"dtype": {"class_label": {"names": {str(i): n for i, n in enumerate(names)}}}}
+    return feature_spec(arrow_type)
+
+
 def front_matter(card: Card) -> dict[str, Any]:
     """The card's metadata as the Hub reads it from the README's YAML block."""
     data: dict[str, Any] = {"pretty_name": card.name}
@@ -372,17 +457,25 @@ def front_matter(card: Card) -> dict[str, Any]:
     if measured is None or not measured.splits:
         return data
     data["size_categories"] = [size_category(sum(s.rows for s in measured.splits.values()))]
-    data["configs"] = [{"config_name": "default", "data_files": _data_files(measured)}]
+    splits = card.policy.splits
+    data["configs"] = [{"config_name": "default", "data_files": _data_files(measured, splits)}]
     data["dataset_info"] = _dataset_info(measured)
     return data
 
 
-def _data_files(measured: Measured) -> list[dict[str, Any]]:
-    return [
-        {"split": name, "path": [f.path for f in measured.files if f.split == name]}
-        for name in measured.splits
-        if any(f.split == name for f in measured.files)
-    ]
+def _data_files(
+    measured: Measured, split_globs: Mapping[str, Sequence[str]]
+) -> list[dict[str, Any]]:
+    out = []
+    for name in measured.splits:
+        paths: list[str] = []
+        for f in measured.files:
+            if f.split == name:
+                patterns = data_file_patterns(f, split_globs.get(name, ()))
+                paths += [p for p in patterns if p not in paths]
+        if paths:
+            out.append({"split": name, "path": paths})
+    return out
 
 
 def _dataset_info(measured: Measured) -> dict[str, Any]:
@@ -398,12 +491,131 @@ def _dataset_info(measured: Measured) -> dict[str, Any]:
         for name, split in measured.splits.items()
     ]
     total = sum(f.bytes for f in measured.files)
+    media = any(f.format in FOLDER_FORMATS for f in measured.files)
     return {
-        "features": [{"name": name, **feature_spec(t)} for name, t in types.items()],
+        "features": [
+            {"name": name, **_feature(measured, name, t, media)} for name, t in types.items()
+        ],
         "splits": splits,
         "download_size": total,
         "dataset_size": total,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Image and audio statistics (shared with the HTML report)
+
+
+def channel_constants(
+    column: ColumnSummary,
+) -> tuple[list[str], list[float], list[float]] | None:
+    """``(channels, means, stds)`` of an image column's pixel statistics (values in [0, 1]),
+    or None when no image was decoded."""
+    channels = (column.fields or {}).get("channels")
+    if channels is None or not channels.fields:
+        return None
+    names, means, stds = [], [], []
+    for name, c in channels.fields.items():
+        if c.mean is None or c.std is None:
+            return None
+        names.append(name)
+        means.append(float(c.mean))
+        stds.append(float(c.std))
+    return names, means, stds
+
+
+def normalisation_constants(column: ColumnSummary, digits: int = 3) -> str | None:
+    """The normalisation constants of an image column as Python text to copy:
+    ``mean=(0.485, 0.456, 0.406) std=(0.229, 0.224, 0.225)`` (one channel: ``(0.5,)``).
+
+    >>> from datacard.measured import ColumnSummary as C
+    >>> gray = C(type="float64", kind="numeric", count=9, nulls=0, mean=0.4999, std=0.25)
+    >>> channels = C(type="struct", kind="struct", count=1, nulls=0, fields={"L": gray})
+    >>> normalisation_constants(C(type="image", kind="image", count=1, nulls=0,
+    ...                           fields={"channels": channels}))
+    'mean=(0.500,) std=(0.250,)'
+    """
+    found = channel_constants(column)
+    if found is None:
+        return None
+
+    def values(xs: list[float]) -> str:
+        inner = ", ".join(f"{x:.{digits}f}" for x in xs)
+        return f"({inner},)" if len(xs) == 1 else f"({inner})"
+
+    return f"mean={values(found[1])} std={values(found[2])}"
+
+
+def value_mix(column: ColumnSummary | None, unit: str = "") -> str:
+    """The frequent values of a field with their counts: ``JPEG (7), PNG (3)``."""
+    if column is None or not column.top:
+        return ""
+    return ", ".join(f"{number(t.value)}{unit} ({number(t.count)})" for t in column.top)
+
+
+def value_range(column: ColumnSummary | None, unit: str = "") -> str:
+    """``min–max (median m)`` of a numeric field (one value: that value)."""
+    if column is None or column.count == 0 or column.min is None:
+        return ""
+    if column.min == column.max:
+        return f"{number(column.min)}{unit}"
+    median = (column.quantiles or {}).get("0.5")
+    text = f"{number(column.min)}–{number(column.max)}{unit}"
+    return text + (f" (median {number(median)}{unit})" if median is not None else "")
+
+
+def problem_files(column: ColumnSummary) -> list[tuple[str, int, list[str]]]:
+    """``(field, how many files, the first files by path)`` of each ``kind: files`` field."""
+    return [
+        (name, f.count, [str(t.value) for t in f.top or []])
+        for name, f in (column.fields or {}).items()
+        if f.kind == "files" and f.count
+    ]
+
+
+def _media_lines(column: ColumnSummary) -> list[str]:
+    """Bullet lines (escaped) with the statistics of an image or audio column."""
+    fields = column.fields or {}
+    rows: list[tuple[str, str]] = []
+    if column.kind == "image":
+        rows.append(("Images", f"{number(column.count)} ({number(column.distinct)} distinct)"))
+        rows.append(("Width", value_range(fields.get("width"), " px")))
+        rows.append(("Height", value_range(fields.get("height"), " px")))
+        rows.append(("Formats", value_mix(fields.get("format"))))
+        rows.append(("Modes", value_mix(fields.get("mode"))))
+    else:
+        duration = fields.get("duration")
+        total = (duration.mean or 0) * duration.count if duration is not None else 0
+        rows.append(("Clips", f"{number(column.count)}, {number(float(total))} s in total"))
+        rows.append(("Duration", value_range(duration, " s")))
+        rows.append(("Sample rates", value_mix(fields.get("sample_rate"), " Hz")))
+        rows.append(("Channels per clip", value_mix(fields.get("channels"))))
+        rows.append(("Formats", value_mix(fields.get("format"))))
+    lines = [f"- **{k}:** {escape_markdown(v, inline=True)}" for k, v in rows if v]
+    constants = normalisation_constants(column)
+    if constants is not None:
+        names = ", ".join((channel_constants(column) or ([], [], []))[0])
+        lines.append(f"- **Normalisation constants ({escape_markdown(names)}):** `{constants}`")
+    for name, count, files in problem_files(column):
+        shown = ", ".join(escape_markdown(f, inline=True) for f in files)
+        more = ", ..." if count > len(files) else ""
+        label = escape_markdown(name.replace("_", " "), inline=True)
+        lines.append(f"- **{label}:** {number(count)} ({shown}{more})")
+    return lines
+
+
+def _media(measured: Measured) -> list[tuple[str, list[str]]]:
+    """(heading, bullet lines) per split and image or audio column."""
+    return [
+        (
+            f"Split {escape_markdown(split, inline=True)}, "
+            f"column {escape_markdown(name, inline=True)}",
+            _media_lines(column),
+        )
+        for split, summary in measured.splits.items()
+        for name, column in summary.columns.items()
+        if column.kind in ("image", "audio")
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,8 +670,11 @@ def _citation(text: str) -> str:
 
 def _structure(measured: Measured | None) -> dict[str, Any]:
     if measured is None:
-        return {"splits": "", "fields": []}
+        return {"splits": "", "fields": [], "media": [], "images": False}
+    media = _media(measured)
     return {
+        "media": media,
+        "images": any("Normalisation constants" in line for _, lines in media for line in lines),
         "splits": split_table(measured),
         "hash": escape_markdown(measured.content_hash, inline=True),
         "fields": [

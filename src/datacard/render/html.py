@@ -2,9 +2,11 @@
 
 The first screen says in plain words what the dataset is, how big it is, its splits, licence,
 intended and out-of-scope uses, and the most important warnings (technical detail one click
-away in ``<details>``). Then one section per column with an inline SVG chart, the datasheet,
-provenance, label balance, a changelog and how to verify. No scripts, no network: a
-Content-Security-Policy meta tag forbids every fetch, and every data value is escaped.
+away in ``<details>``). Then one section per column with an inline SVG chart (an image or
+audio column: the statistics of its files, the normalisation constants to copy and the files
+with problems), the datasheet, provenance, label balance, a changelog and how to verify. No
+scripts, no network: a Content-Security-Policy meta tag forbids every fetch, and every data
+value is escaped.
 
 >>> from datacard.card import Card
 >>> page = HtmlRenderer().render(Card(name="digits"), [])
@@ -38,6 +40,7 @@ from datacard.render.charts import (
     top_values,
     value_text,
 )
+from datacard.render.hf import channel_constants, normalisation_constants, problem_files
 
 if TYPE_CHECKING:
     from datacard.drift.monitoring import Run, WindowRecord
@@ -200,6 +203,18 @@ class Warning_:
 
 
 @dataclass(frozen=True)
+class MediaView:
+    """The statistics of an image or audio column's files in one split, as text."""
+
+    title: str  # "Images" or "Audio clips"
+    rows: list[tuple[str, str]]  # statistic, value
+    constants: str | None = None  # "mean=(...) std=(...)"
+    channels: list[tuple[str, str, str]] = field(default_factory=list)  # channel, mean, std
+    #: problem, how many files, the first files by path, how many more there are ("" if none)
+    files: list[tuple[str, str, list[str], str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Panel:
     """One column in one split: its chart and key numbers."""
 
@@ -208,6 +223,7 @@ class Panel:
     note: str  # why there is no chart (when there is none)
     numbers: list[tuple[str, str]]
     top: list[tuple[str, str, str]]  # value, count, share
+    media: MediaView | None = None
 
 
 @dataclass
@@ -335,10 +351,112 @@ def _top(top: list[TopValue] | None, count: int) -> list[tuple[str, str, str]]:
     return [(value_text(t.value), fmt(t.count), percent(t.count, count)) for t in top or []]
 
 
+#: Media statistics: field -> the label of its row.
+IMAGE_ROWS: Final = (
+    ("width", "width (pixels)"),
+    ("height", "height (pixels)"),
+    ("aspect_ratio", "aspect ratio (width / height)"),
+    ("bytes", "file size (bytes)"),
+    ("brightness", "brightness (mean luma, 0–1)"),
+)
+AUDIO_ROWS: Final = (
+    ("duration", "duration (seconds)"),
+    ("clipping", "clipping (share of samples at full scale)"),
+    ("silence", "silence (share of 10 ms windows below −60 dBFS)"),
+    ("peak_db", "peak level (dBFS)"),
+    ("rms_db", "RMS level (dBFS)"),
+)
+#: Problem file fields (``kind: files``) -> what they are, in plain words.
+PROBLEM_FILES: Final = {
+    "corrupt_files": "Files that cannot be decoded",
+    "bomb_files": "Images claiming more pixels than the decoding budget (not decoded)",
+    "tiny_files": "Images under 32 pixels on the shorter side",
+    "huge_files": "Images over 40 megapixels",
+    "gps_files": "Images with GPS coordinates in their EXIF data",
+    "clipped_files": "Clips that clip (at least 0.1% of samples at full scale)",
+    "silent_files": "Silent clips (at least 99% silence)",
+}
+
+
+def _spread(col: ColumnSummary) -> str:
+    """``min – max`` and the quantiles of a numeric field, as people read them.
+
+    >>> _spread(ColumnSummary(type="int64", kind="numeric", count=2, nulls=0, min=1, max=3,
+    ...                       quantiles={"0.5": 2}))
+    '1 – 3 · p50\xa02'
+    """
+    if col.count == 0 or col.min is None:
+        return "—"
+    text = fmt(col.min) if col.min == col.max else f"{fmt(col.min)} – {fmt(col.max)}"
+    quantiles = [q for q in QUANTILES if q in (col.quantiles or {})]
+    if col.min != col.max and quantiles:
+        assert col.quantiles is not None
+        text += " · " + " · ".join(
+            f"p{_pct_label(q)}\u00a0{fmt(col.quantiles[q])}" for q in quantiles
+        )
+    return text
+
+
+def _mix(col: ColumnSummary | None, unit: str = "") -> str:
+    """The frequent values of a field with their shares: ``JPEG 70% · PNG 30%``."""
+    if col is None or not col.top or not col.count:
+        return "—"
+    return " · ".join(f"{fmt(t.value)}{unit} {percent(t.count, col.count)}" for t in col.top)
+
+
+def media_of(col: ColumnSummary) -> MediaView | None:
+    """The statistics of an image or audio column (None for other columns)."""
+    if col.kind not in ("image", "audio"):
+        return None
+    fields = col.fields or {}
+    rows: list[tuple[str, str]] = []
+    for name, label in IMAGE_ROWS if col.kind == "image" else AUDIO_ROWS:
+        if name in fields:
+            rows.append((label, _spread(fields[name])))
+    if col.kind == "image":
+        rows += [("formats", _mix(fields.get("format"))), ("modes", _mix(fields.get("mode")))]
+        exif = fields.get("exif")
+        if exif is not None and exif.count:
+            trues = round(float(exif.mean or 0) * exif.count)
+            rows.append(("with EXIF data", f"{percent(trues, exif.count)} ({fmt(trues)})"))
+    else:
+        duration = fields.get("duration")
+        if duration is not None and duration.count and duration.mean is not None:
+            total = float(duration.mean) * duration.count
+            rows.insert(1, ("total duration", _duration(total)))
+        rows += [
+            ("sample rates", _mix(fields.get("sample_rate"), " Hz")),
+            ("channels", _mix(fields.get("channels"))),
+            ("bit depths", _mix(fields.get("bit_depth"), " bit")),
+            ("formats", _mix(fields.get("format"))),
+            ("encodings", _mix(fields.get("subtype"))),
+        ]
+    found = channel_constants(col) if col.kind == "image" else None
+    channels = [(n, f"{m:.4f}", f"{d:.4f}") for n, m, d in zip(*found)] if found is not None else []
+    files = [
+        (
+            PROBLEM_FILES.get(name, name),
+            fmt(count),
+            names,
+            f"… and {fmt(count - len(names))} more" if count > len(names) else "",
+        )
+        for name, count, names in problem_files(col)
+    ]
+    return MediaView(
+        title="Images" if col.kind == "image" else "Audio clips",
+        rows=rows,
+        constants=normalisation_constants(col) if col.kind == "image" else None,
+        channels=channels,
+        files=files,
+    )
+
+
 def chart_note(col: ColumnSummary) -> str:
     """Why a column has no chart, in plain words."""
     if col.count == 0:
         return "No chart: the column has no values."
+    if col.kind in ("image", "audio"):
+        return "No chart: the statistics of the files are below."
     if col.kind in ("string", "binary") or col.top is not None:
         return "No chart: (almost) every value is different."
     return "No chart for this kind of column."
@@ -364,8 +482,12 @@ def _columns(measured: Measured) -> list[ColumnView]:
             chart_no += 1
             chart = column_chart(name, split_name, col, f"c{chart_no}")
             note = "" if chart is not None else chart_note(col)
+            media = media_of(col)
+            numbers = numbers_of(col)
+            if media is not None:  # the fields are shown one by one
+                numbers = [(k, v) for k, v in numbers if k != "fields"]
             view.panels.append(
-                Panel(split_name, chart, note, numbers_of(col), _top(col.top, col.count))
+                Panel(split_name, chart, note, numbers, _top(col.top, col.count), media)
             )
             total = col.count + col.nulls
             view.missing[split_name] = f"{fmt(col.nulls)} ({percent(col.nulls, total)})"
@@ -502,8 +624,10 @@ def context(
                 labelled = sum(t.count for t in split.label_balance)
                 chart = top_values(m.label, split_name, split.label_balance, f"l{len(balance)}")
                 balance.append((split_name, chart, _top(split.label_balance, labelled)))
+    columns = columns_of(m)
     return {
         "csp": Markup(CSP),
+        "has_media": any(p.media is not None for c in columns for p in c.panels),
         "card": card,
         "summary": card.summary.strip(),
         "licence": (card.license or "").strip(),
@@ -518,7 +642,7 @@ def context(
         "first_warnings": warnings[:5],
         "more_warnings": warnings[5:],
         "counts": counts,
-        "columns": columns_of(m),
+        "columns": columns,
         "datasheet": datasheet_of(card),
         "creators": [(c, safe_url(c.url)) for c in card.creators],
         "sources": [(s, safe_url(s.url)) for s in card.sources],
