@@ -244,3 +244,19 @@ def test_audio_files_are_compared_by_content(tmp_path: Path) -> None:
 
 def test_doctests() -> None:
     assert doctest.testmod(leak_media).failed == 0
+
+
+def test_image_distance_option(pets: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def near_count(*extra: str) -> int:
+        with pytest.raises(SystemExit):
+            main(["leaks", str(pets), "--json", "--workers", "1", *extra])
+        payload = json.loads(capsys.readouterr().out)
+        return sum(p["count"] for p in payload["pairs"] if p["kind"] == "near")
+
+    assert (
+        near_count("--image-distance", "0") <= near_count() <= near_count("--image-distance", "12")
+    )
+    with pytest.raises(SystemExit) as info:
+        main(["leaks", str(pets), "--image-distance", "17"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.count("\n") == 1 and "--image-distance 17" in err

@@ -465,6 +465,14 @@ def leaks(
         float,
         typer.Option("--threshold", help="Jaccard similarity of near-duplicates.", metavar="J"),
     ] = 0.8,
+    image_distance: Annotated[
+        int,
+        typer.Option(
+            "--image-distance",
+            help="Images: most pHash bits (of 64) near-duplicates differ in (0-16).",
+            metavar="BITS",
+        ),
+    ] = 4,
     as_json: Annotated[bool, typer.Option("--json", help="Print the pairs as JSON.")] = False,
     pairs_out: Annotated[
         Path | None,
@@ -474,8 +482,14 @@ def leaks(
     workers: WorkersOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Find examples shared between splits (exact, near-duplicate text, conflicting labels)."""
+    """Find examples shared between splits (exact, near duplicates, conflicting labels)."""
     from datacard.leakage.leaks import run_leaks
+
+    if not 0 <= image_distance <= 16:
+        raise UsageError(
+            f"--image-distance {image_distance} is outside 0-16 bits",
+            hint="4 (the default) finds re-encoded and resized copies; 8 also most small crops",
+        )
 
     with _progress("comparing splits") as progress:
         result = run_leaks(
@@ -484,6 +498,7 @@ def leaks(
             key=key or [],
             label=label,
             threshold=threshold,
+            image_distance=image_distance,
             out=pairs_out,
             workers=workers,
             progress=progress,
