@@ -211,14 +211,8 @@ def test_a_named_column_missing_from_a_split_is_a_note() -> None:
     assert split.notes == ("'body' is not a text column of split 'train': no token estimates",)
 
 
-class TokenizedColumn(ColumnSummary):
-    """The shape of a column whose card names the tokenizer (``datacard.text`` adds it)."""
-
-    tokenizer: str | None = None
-
-
 def test_tokenizer_counts_are_exact() -> None:
-    column = TokenizedColumn(tokenizer="tokenizer.json sha256:ab12", **text_col().model_dump())
+    column = text_col().model_copy(update={"tokenizer": "tokenizer.json sha256:ab12"})
     report = compute_estimates(card_of({"text": column}))
     assert report is not None
     assert report.splits[0].tokenizer == "tokenizer.json sha256:ab12"
@@ -226,7 +220,7 @@ def test_tokenizer_counts_are_exact() -> None:
     assert text == "5,000 (exact: tokenizer tokenizer.json sha256:ab12)"
     assert "≈" not in by_key(card_of({"text": column}, FULL))["padding.packed"].text
     for label in ("whitespace (approximate)", None):
-        plain = TokenizedColumn(tokenizer=label, **text_col().model_dump())
+        plain = text_col().model_copy(update={"tokenizer": label})
         report = compute_estimates(card_of({"text": plain}))
         assert report is not None and report.splits[0].tokenizer is None
         assert report.splits[0].estimates[0].text.startswith("≈ 5,000 (approximate: whitespace")

@@ -358,6 +358,17 @@ class ComputePolicy(_Model):
     )
 
 
+class TextPolicy(_Model):
+    """How text columns are measured (``init --tokenizer``, ``--languages``; docs/text.md)."""
+
+    tokenizer: str | None = Field(
+        default=None,
+        description="A tokenizers tokenizer.json (path relative to the card) for exact token "
+        "counts; none: whitespace words, labelled approximate.",
+    )
+    languages: bool = Field(default=False, description="Measure the language mix of texts.")
+
+
 class ChangelogEntry(_Model):
     """One version of the dataset and what changed in it (newest entries first)."""
 
@@ -409,6 +420,9 @@ class Policy(_Model):
     )
     audit: AuditPolicy = Field(
         default_factory=AuditPolicy, description="Audit findings people reviewed and accepted."
+    )
+    text: TextPolicy = Field(
+        default_factory=TextPolicy, description="Tokenizer and language mix for text columns."
     )
     compute: ComputePolicy = Field(
         default_factory=ComputePolicy,

@@ -67,6 +67,17 @@ def _parse_splits(values: Sequence[str]) -> dict[str, list[str]]:
     return splits
 
 
+def _relative_to(path: Path | None, root: Path) -> str | None:
+    """``path`` as the card records it: relative to the card's folder when inside it."""
+    if path is None:
+        return None
+    folder = (root if root.is_dir() else root.parent).resolve()
+    resolved = path.resolve()
+    if resolved.is_relative_to(folder):
+        return resolved.relative_to(folder).as_posix()
+    return str(resolved)
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -148,6 +159,17 @@ def init(
         str | None,
         typer.Option("--label", help="The label column, for class balance.", metavar="COL"),
     ] = None,
+    tokenizer: Annotated[
+        Path | None,
+        typer.Option(
+            "--tokenizer",
+            help="A tokenizer.json for exact token counts (kept in policy.text).",
+            metavar="FILE",
+        ),
+    ] = None,
+    languages: Annotated[
+        bool, typer.Option("--languages", help="Measure the language mix of text columns.")
+    ] = False,
     workers: WorkersOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing card.")] = False,
     lock_timeout: LockOpt = 10.0,
@@ -155,7 +177,12 @@ def init(
 ) -> None:
     """Measure a dataset and write DIR/datacard.yaml (datasheet prompts + measured facts)."""
     _prefetch_hashes(root, _parse_splits(split or []) or None)
+    from datacard.card import TextPolicy
     from datacard.workflow import init_card
+
+    text = None
+    if tokenizer is not None or languages:
+        text = TextPolicy(tokenizer=_relative_to(tokenizer, root), languages=languages)
 
     with _progress("measuring") as progress:
         written = init_card(
@@ -166,6 +193,7 @@ def init(
             progress=progress,
             force=force,
             lock_timeout=lock_timeout,
+            text=text,
         )
     measured = written.card.measured
     assert measured is not None

@@ -699,14 +699,34 @@ def _media_accumulator(t: pa.DataType) -> ColumnAccumulator | None:
 
 _MEDIA = {"datacard.image": "image", "datacard.audio": "audio"}
 
+
+def _text_accumulator(t: pa.DataType) -> ColumnAccumulator | None:
+    """Conversations (``messages`` lists), and strings when the text options ask for a real
+    tokenizer or languages (:func:`datacard.text.options.current`)."""
+    if not (
+        pa.types.is_list(t)
+        or pa.types.is_large_list(t)
+        or pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_string_view(t)
+    ):
+        return None
+    from datacard.text.hook import text_accumulator_for
+    from datacard.text.options import current
+
+    return text_accumulator_for(t, current())
+
+
 #: Accumulators defined outside this module, tried in order before the built-in kinds; the
 #: first factory that returns an accumulator wins. Append one to add a kind.
-FACTORIES: list[AccumulatorFactory] = [_media_accumulator]
+FACTORIES: list[AccumulatorFactory] = [_media_accumulator, _text_accumulator]
 #: Kinds :func:`accumulator_from_dict` restores besides the built-ins: the class, or
 #: ``"module:Class"`` imported on first use (so ``import datacard`` stays light).
 EXTRA_KINDS: dict[str, type[ColumnAccumulator] | str] = {
     "image": "datacard.media.accumulators:ImageAccumulator",
     "audio": "datacard.media.accumulators:AudioAccumulator",
+    "text": "datacard.text.accumulator:TextAccumulator",
+    "chat": "datacard.text.chat:ChatAccumulator",
 }
 
 

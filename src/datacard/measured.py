@@ -46,6 +46,64 @@ class LengthStats(_Model):
     quantiles: dict[str, Number] | None = None
 
 
+class LanguageShare(_Model):
+    """One language of a column's sample: values (repeats counted) and their share."""
+
+    language: str  # ISO 639 code from py3langid; "und" undetermined, "zxx" not words
+    count: int
+    share: float
+
+
+class LanguageMix(_Model):
+    """Languages of a text column, from a deterministic sample of its values (docs/text.md)."""
+
+    detector: str  # e.g. "py3langid 0.4.0"
+    eligible: int  # values of at least 20 characters: the population sampled
+    sampled: int  # distinct values classified (at most the sample size)
+    values: int  # eligible values the sample stands for (repeats counted)
+    exact: bool  # every eligible value was classified
+    top: list[LanguageShare] = Field(default_factory=list)
+
+
+class RoleStats(_Model):
+    """The turns of one role in a chat column."""
+
+    turns: int
+    empty: int  # content "" or only whitespace
+    null_content: int  # content absent (e.g. an assistant turn that only calls a tool)
+    length: LengthStats | None = None  # characters of content
+    tokens: LengthStats | None = None  # tokens of content (see ChatSummary.tokenizer)
+
+
+class TruncationCap(_Model):
+    """A length many turns stop at, mid-word: a likely truncation limit (docs/text.md)."""
+
+    role: str
+    unit: str  # "characters" or "tokens"
+    length: int
+    turns: int  # turns of that role ending unpunctuated at exactly this length
+
+
+class ChatSummary(_Model):
+    """A conversations column (list of {role, content}): turns, roles, and suspicious turns."""
+
+    format: str  # "role/content" (OpenAI messages) or "from/value" (ShareGPT)
+    conversations: int  # non-null conversations
+    empty_conversations: int  # conversations without turns
+    turns: LengthStats | None = None  # turns per conversation
+    tokens: LengthStats | None = None  # tokens per conversation (all turns)
+    tokenizer: str  # what the tokens count: "whitespace (approximate)" or "<name> sha256:<hex>"
+    roles: dict[str, RoleStats] = Field(default_factory=dict)
+    empty_turns: int
+    null_content: int
+    unexpected_roles: int  # turns whose role is null or outside the format's roles
+    same_role_pairs: int  # adjacent turns of one conversation with the same role
+    conversations_with_same_role_pairs: int
+    not_ending_with_reply: int  # non-empty conversations whose last turn is not the reply role
+    truncated_turns: int  # turns at a truncation cap (the larger of characters and tokens)
+    truncation_caps: list[TruncationCap] = Field(default_factory=list)
+
+
 class ColumnSummary(_Model):
     """What was measured about one column of one split.
 
@@ -75,6 +133,9 @@ class ColumnSummary(_Model):
     length: LengthStats | None = None
     tokens: LengthStats | None = None
     fields: dict[str, ColumnSummary] | None = None
+    tokenizer: str | None = None
+    language: LanguageMix | None = None
+    chat: ChatSummary | None = None
 
 
 class FileSummary(_Model):

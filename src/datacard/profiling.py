@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pyarrow as pa
@@ -40,6 +40,10 @@ from datacard.logical_types import type_name
 from datacard.measured import FileSummary, Measured, SplitSummary, TopValue
 from datacard.readers import reader_for
 from datacard.readers.base import DataFile, FileInfo, Partition
+
+if TYPE_CHECKING:
+    from datacard.text.options import TextOptions
+
 
 #: Below this many bytes of data, profiling runs in this process (workers cost more than they save).
 PARALLEL_THRESHOLD = 16 << 20
@@ -405,11 +409,27 @@ def profile(
     splits: Mapping[str, Sequence[str]] | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    text: TextOptions | None = None,
 ) -> Profile:
     """Profile a folder, a file, or an in-memory table (pandas, polars, pyarrow, HF datasets).
 
-    ``splits`` maps split names to globs (relative to the folder); ``workers`` caps processes.
+    ``splits`` maps split names to globs (relative to the folder); ``workers`` caps processes;
+    ``text`` asks for a real tokenizer's counts and the language mix of text columns
+    (conversation columns are always profiled as chats).
     """
+    from datacard.text.options import use
+
+    with use(text):
+        return _profile(source, splits=splits, workers=workers, progress=progress)
+
+
+def _profile(
+    source: Any,
+    *,
+    splits: Mapping[str, Sequence[str]] | None,
+    workers: int | None,
+    progress: Progress | None,
+) -> Profile:
     if isinstance(source, str | os.PathLike):
         from datacard.layout import discover
 

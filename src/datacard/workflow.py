@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from datacard.card import Card, new_card
+from datacard.card import Card, TextPolicy, new_card
 from datacard.checks.conformance import ConformanceCheck
 from datacard.datasheet import generated_answers
 from datacard.digest import data_digest
@@ -38,6 +38,7 @@ from datacard.yamlio import LoadedCard, load_card, render_new_card, update_card_
 
 if TYPE_CHECKING:
     from datacard.profiling import Progress
+    from datacard.text.options import TextOptions
 
 CARD_NAME = "datacard.yaml"
 SIDECAR_DIR = ".datacard"
@@ -73,13 +74,15 @@ def _measure(
     progress: Progress | None,
     *,
     label_hint: bool = False,
+    text: TextPolicy | None = None,
 ) -> tuple[Measured, bytes]:
     """Profile the data; return the measured summary and the sidecar's bytes. With
     ``label_hint`` (``init``), a label the layout implies (class folders) is taken when none
     was given."""
     from datacard.profiling import profile
 
-    result = profile(root, splits=splits or None, workers=workers, progress=progress)
+    options = _text_options(root, text)
+    result = profile(root, splits=splits or None, workers=workers, progress=progress, text=options)
     if label is None and label_hint:
         label = result.label_hint
     if label is not None:
@@ -92,6 +95,17 @@ def _measure(
     sidecar = json.dumps(result.to_dict(), sort_keys=True, allow_nan=False).encode()
     name = f"{SIDECAR_DIR}/profile-{hashlib.sha256(sidecar).hexdigest()[:16]}.json"
     return result.measured(label=label, sidecar=name), sidecar
+
+
+def _text_options(root: Path, text: TextPolicy | None) -> TextOptions | None:
+    """The card's text policy as profile options; the tokenizer path is relative to the card."""
+    if text is None or (text.tokenizer is None and not text.languages):
+        return None
+    from datacard.text.options import TextOptions
+
+    folder = root if root.is_dir() else root.parent
+    tokenizer = folder / text.tokenizer if text.tokenizer is not None else None
+    return TextOptions.of(tokenizer=tokenizer, language=text.languages)
 
 
 def _write(path: Path, text: str, measured: Measured, sidecar: bytes) -> None:
@@ -120,8 +134,10 @@ def init_card(
     progress: Progress | None = None,
     force: bool = False,
     lock_timeout: float = 10.0,
+    text: TextPolicy | None = None,
 ) -> Written:
-    """Measure ``root`` and write a new card (human part with prompts + measured part)."""
+    """Measure ``root`` and write a new card (human part with prompts + measured part);
+    ``text`` (a tokenizer, languages) is kept in the card's ``policy.text``."""
     root = _require_root(root)
     path = card_path(root)
     if path.exists() and not force:
@@ -130,7 +146,9 @@ def init_card(
             hint="run 'datacard update' to re-measure, or 'init --force' to start over",
         )
     with card_lock(path, lock_timeout):
-        measured, sidecar = _measure(root, splits, label, workers, progress, label_hint=True)
+        measured, sidecar = _measure(
+            root, splits, label, workers, progress, label_hint=True, text=text
+        )
         name = (root if root.is_dir() else root.parent).resolve().name or "dataset"
         folder = root if root.is_dir() else root.parent
         card = new_card(
@@ -140,6 +158,8 @@ def init_card(
             label=label,
             splits={k: list(v) for k, v in (splits or {}).items()},
         )
+        if text is not None:
+            card.policy.text = text
         _write(path, render_new_card(card), measured, sidecar)
     return Written(path, card)
 
@@ -176,7 +196,9 @@ def update_card(
         old = loaded.card.measured
         if not force and old is not None and _unchanged(root, loaded.card):
             return Written(path, loaded.card, ())
-        measured, sidecar = _measure(root, policy.splits, policy.label, workers, progress)
+        measured, sidecar = _measure(
+            root, policy.splits, policy.label, workers, progress, text=policy.text
+        )
         if old is not None and old.audit is not None:
             # Kept: 'check' reports it as stale when the data it describes changed; the
             # values it found personal data in stay masked in what the card shows.
@@ -297,7 +319,7 @@ def check_card(
     if fast:
         current = _fast_measure(root, policy.splits)
     else:
-        current, _ = _measure(root, policy.splits, None, workers, progress)
+        current, _ = _measure(root, policy.splits, None, workers, progress, text=policy.text)
     now = Card(name=reference.name, measured=current)
     findings = list(ConformanceCheck(fast=fast).run(now, reference))
     from datacard.checks.media import media_findings, member_findings

@@ -250,6 +250,7 @@ def _policy_lines(card: Card) -> list[str]:
     drift["columns"] = {k: v.model_dump(exclude_none=True) for k, v in policy.drift.columns.items()}
     lines += _entry("drift", drift, 2)
     lines += _entry("audit", policy.audit.model_dump(), 2)
+    lines += _entry("text", policy.text.model_dump(), 2)
     lines.append("  compute:  # training-compute estimates in the reports (docs/compute.md)")
     for name, field in ComputePolicy.model_fields.items():
         value = getattr(policy.compute, name)

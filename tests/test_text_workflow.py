@@ -1,0 +1,66 @@
+"""Text corpora and chat data through the commands: the card records chat statistics, exact
+token counts from the tokenizer kept in its policy, and the language mix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from datacard.cli import main
+from test_text_support import train_tokenizer
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    captured = capsys.readouterr()
+    code = exit_info.value.code
+    return (code if isinstance(code, int) else 0), captured.out, captured.err
+
+
+def test_chat_jsonl_gets_a_chat_summary(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    root = tmp_path / "chats"
+    root.mkdir()
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": "hi"},
+                {"role": "assistant", "content": "hello"},
+            ]
+        },
+        {"messages": [{"role": "user", "content": "x"}, {"role": "user", "content": ""}]},
+    ]
+    (root / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert run(capsys, "init", str(root))[0] == 0
+    _, out, _ = run(capsys, "show", str(root), "--json")
+    chat = json.loads(out)["splits"]["train"]["columns"]["messages"]["chat"]
+    assert chat["conversations"] == 2 and chat["empty_turns"] == 1
+    assert chat["same_role_pairs"] == 1 and chat["not_ending_with_reply"] == 1
+    assert run(capsys, "check", str(root))[0] == 0
+
+
+def test_tokenizer_and_languages_are_kept_in_the_policy(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    tokenizer = train_tokenizer(root / "tokenizer.json", "wordlevel")
+    texts = ["the quick brown fox jumps over the lazy dog again and again"] * 30
+    texts += ["der schnelle braune Fuchs springt über den faulen Hund immer wieder"] * 10
+    (root / "train.jsonl").write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
+    (root / "tokenizer.json").rename(root / "tok.json")
+    code, _, err = run(
+        capsys, "init", str(root), "--tokenizer", str(root / "tok.json"), "--languages"
+    )
+    assert code == 0, err
+    card = (root / "datacard.yaml").read_text()
+    assert "tokenizer: tok.json" in card and "languages: true" in card
+    _, out, _ = run(capsys, "show", str(root), "--json")
+    text = json.loads(out)["splits"]["train"]["columns"]["text"]
+    assert text["tokenizer"].startswith("tok.json sha256:") or "sha256:" in text["tokenizer"]
+    shares = {s["language"]: s["share"] for s in text["language"]["top"]}
+    assert shares["en"] == pytest.approx(0.75) and shares["de"] == pytest.approx(0.25)
+    assert tokenizer.name == "tokenizer.json"
+    assert run(capsys, "check", str(root))[0] == 0
