@@ -101,3 +101,11 @@ def test_cdf_counts_values_at_the_split_point() -> None:
     q.update_sorted(np.array([1.0, 2.0, 2.0, 3.0]))
     assert q.cdf([2.0]) == [0.75]
     assert q.cdf([0.5, 3.0]) == [0.0, 1.0]
+
+
+def test_skewness_of_a_vanishing_spread_is_undefined_not_a_crash() -> None:
+    from datacard.sketches import Moments
+
+    m = Moments()
+    m.update(np.array([0.0, 0.0, 3.0768427212398532e-120]))
+    assert m.skewness is None

@@ -94,7 +94,10 @@ class Moments:
         """Sample skewness g1 = sqrt(n)·M3 / M2^1.5; None when undefined."""
         if self.n < 3 or self.m2 <= 0.0:
             return None
-        return float(math.sqrt(self.n) * self.m3 / self.m2**1.5)
+        scale = self.m2**1.5
+        if scale == 0.0 or not math.isfinite(scale):  # m2 under ~1e-205 underflows
+            return None
+        return float(math.sqrt(self.n) * self.m3 / scale)
 
     def to_dict(self) -> dict[str, Any]:
         return {"n": self.n, "mean": self.mean, "m2": self.m2, "m3": self.m3}
