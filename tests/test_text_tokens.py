@@ -74,7 +74,7 @@ def test_label_names_the_folder_of_a_generic_file(tokenizer_path: Path) -> None:
     assert len(spec.sha256) == 64
 
 
-def test_dictionary_encoded_and_sliced_columns_count_alike(tokenizer_path: Path) -> None:
+def test_repeated_dictionary_encoded_and_sliced_values_count_alike(tokenizer_path: Path) -> None:
     options = TextOptions.of(tokenizer=tokenizer_path)
     plain, encoded, sliced = (TextAccumulator("string", options) for _ in range(3))
     arr = pa.array(TEXTS * 3)
@@ -82,6 +82,8 @@ def test_dictionary_encoded_and_sliced_columns_count_alike(tokenizer_path: Path)
     encoded.update(arr.dictionary_encode())
     sliced.update(pa.array(["x", *TEXTS * 3, "y"]).slice(1, len(arr)))
     assert plain.summary() == encoded.summary() == sliced.summary()
+    tokens = plain.summary().tokens  # repeated values are tokenized once each
+    assert tokens is not None and tokens.total == 3 * sum(_expected(tokenizer_path, TEXTS))
 
 
 def test_without_a_tokenizer_tokens_are_whitespace_and_labelled() -> None:

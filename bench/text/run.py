@@ -390,6 +390,15 @@ def _install_hook(options: Any) -> str:
     return "bench wrapper around profiling.accumulator_for"
 
 
+def _without_text_factory() -> None:
+    """The baseline: datacard as before the text add-ons (no chat accumulator either)."""
+    from datacard import columns
+
+    factories = getattr(columns, "FACTORIES", None)
+    if factories is not None:
+        factories[:] = [f for f in factories if "text" not in getattr(f, "__name__", "")]
+
+
 def child(args: argparse.Namespace) -> int:
     """One measurement: profile a folder, print what was measured as JSON."""
     if args.parallelism != "unset":
@@ -400,7 +409,9 @@ def child(args: argparse.Namespace) -> int:
     options = TextOptions.of(tokenizer=args.tokenizer, language=args.language)
     how = "built-in accumulators"
     kwargs: dict[str, Any] = {}
-    if not args.builtin:
+    if args.builtin:
+        _without_text_factory()
+    else:
         how = _install_hook(options)
         if how == "profile(text=...)":
             kwargs["text"] = options

@@ -29,7 +29,7 @@ from datacard.measured import ColumnSummary
 from datacard.text.language import MAX_CHARS, MIN_CHARS, LanguageSample
 from datacard.text.options import TextOptions
 from datacard.text.strings import I64, StringValues
-from datacard.text.tokenizer import count_tokens
+from datacard.text.tokenizer import count_texts, count_tokens
 
 #: The language mix is shown for columns whose values are at least this long on average.
 TEXT_MEAN_CHARS = 20.0
@@ -105,19 +105,32 @@ class TextAccumulator(StringAccumulator):
         v = StringValues(arr)
         if len(v) == 0:
             return hashes
+        valid = hashes[valid_mask(arr)] if arr.null_count else hashes
         if self.model_tokens is not None:
-            tokens = count_tokens(v, self.options.tokenizer)
+            tokens = self._model_tokens(v, valid)
             self.model_tokens.update(tokens)
         if chars is not None and tokens is not None:
             self.last = (chars, tokens)
         if self.languages is not None:
-            valid = hashes[valid_mask(arr)] if arr.null_count else hashes
             lengths = chars if chars is not None and len(chars) == len(v) else v.char_lengths()
             eligible = np.flatnonzero(lengths >= MIN_CHARS)
             self.languages.offer(
                 valid[eligible], lambda positions: v.texts(eligible[positions], MAX_CHARS)
             )
         return hashes
+
+    def _model_tokens(self, v: StringValues, hashes: U64) -> I64:
+        """The tokenizer's counts per value; values repeated a lot are tokenized once each
+        (distinct by 64-bit value hash: labels, templates, roles)."""
+        spec = self.options.tokenizer
+        assert spec is not None
+        if v.index is not None:  # dictionary-encoded: once per entry already
+            return count_tokens(v, spec)
+        _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        if 2 * len(first) > len(hashes):  # mostly distinct (prose): all of them
+            return count_tokens(v, spec)
+        counts: I64 = count_texts(v.texts(first.astype(np.int64)), spec)[inverse]
+        return counts
 
     def merge(self, other: ColumnAccumulator) -> None:
         assert isinstance(other, TextAccumulator)

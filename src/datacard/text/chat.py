@@ -22,7 +22,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from datacard.columns import ColumnAccumulator, ListAccumulator, StructAccumulator
+from datacard.columns import (
+    ColumnAccumulator,
+    ListAccumulator,
+    StringAccumulator,
+    StructAccumulator,
+)
 from datacard.hashing import U64
 from datacard.logical_types import type_name
 from datacard.measured import ColumnSummary
@@ -50,6 +55,8 @@ class ChatAccumulator(ListAccumulator):
         if isinstance(self.item, StructAccumulator):
             content = item_type.field(fmt.content).type
             self.item.fields[fmt.content] = TextAccumulator(type_name(content), options)
+            role = item_type.field(fmt.role).type  # labels: no tokens or languages to measure
+            self.item.fields[fmt.role] = StringAccumulator(type_name(role))
         self.chat = ChatStats(fmt, options.tokenizer_label)
 
     def _content(self) -> TextAccumulator | None:

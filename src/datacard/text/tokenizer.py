@@ -134,6 +134,23 @@ def _configure_threads() -> None:
     _configured_pid = os.getpid()
 
 
+def count_texts(texts: list[str], spec: TokenizerSpec) -> I64:
+    """The tokenizer's tokens in each text (no special tokens), in chunks."""
+    _configure_threads()
+    tokenizer = _loaded(spec)
+    counts = np.zeros(len(texts), np.int64)
+    start = 0
+    while start < len(texts):
+        end, size = start, 0
+        while end < len(texts) and end - start < CHUNK_VALUES and size < CHUNK_CHARS:
+            size += len(texts[end])
+            end += 1
+        encodings = tokenizer.encode_batch_fast(texts[start:end], add_special_tokens=False)
+        counts[start:end] = [len(e) for e in encodings]
+        start = end
+    return counts
+
+
 def count_tokens(v: StringValues, spec: TokenizerSpec | None) -> I64:
     """Tokens per value: the tokenizer's (no special tokens), or whitespace tokens without one.
 
@@ -141,17 +158,4 @@ def count_tokens(v: StringValues, spec: TokenizerSpec | None) -> I64:
     """
     if spec is None:
         return whitespace_tokens(v)
-    _configure_threads()
-    tokenizer = _loaded(spec)
-    texts = v.entry_texts()
-    counts = np.zeros(len(texts), np.int64)
-    start = 0
-    while start < len(texts):
-        end, size = start, 0
-        while end < len(texts) and end - start < CHUNK_VALUES and (size < CHUNK_CHARS):
-            size += len(texts[end])
-            end += 1
-        encodings = tokenizer.encode_batch_fast(texts[start:end], add_special_tokens=False)
-        counts[start:end] = [len(e) for e in encodings]
-        start = end
-    return v.per_value(counts)
+    return v.per_value(count_texts(v.entry_texts(), spec))
