@@ -704,7 +704,8 @@ def _text_accumulator(t: pa.DataType) -> ColumnAccumulator | None:
     """Conversations (``messages`` lists), and strings when the text options ask for a real
     tokenizer or languages (:func:`datacard.text.options.current`)."""
     if not (
-        pa.types.is_list(t)
+        pa.types.is_dictionary(t)
+        or pa.types.is_list(t)
         or pa.types.is_large_list(t)
         or pa.types.is_string(t)
         or pa.types.is_large_string(t)
