@@ -19,9 +19,10 @@ Makes the data (kept when it exists; fixed seed) in bench/data/text/ (git-ignore
 
 Each measurement is a fresh process (`run.py --child ...`, with the helpers of bench/run.py:
 wall time, peak RSS of the process tree, CPU time) that runs `datacard.profiling.profile()`
-on the folder and prints what it measured. Until `profile()` takes text options, the child
-installs the text hook itself: it wraps `datacard.profiling.accumulator_for` so that
-`datacard.text.text_accumulator_for` is asked first (inherited by the forked workers).
+on the folder with `text=TextOptions(...)` and prints what it measured. The built-in rows
+remove the text factory from `columns.FACTORIES` (datacard as before the text add-ons). On a
+datacard whose `profile()` takes no text options, the child wraps
+`datacard.profiling.accumulator_for` so that `text_accumulator_for` is asked first.
 
 Writes bench/text/RESULTS.md and bench/text/results.json; with --append (default file
 bench/RESULTS.md) also puts the section into that file, replacing an earlier text section.
@@ -702,6 +703,11 @@ def render_section(report: dict[str, Any]) -> str:
             f"Truncation caps found: {caps or 'none'}.",
         ]
     lines += [
+        "",
+        "Tokenizer threads: datacard's fork workers run the tokenizer without its own threads "
+        "(`TOKENIZERS_PARALLELISM=false`), the main process with them; the `threads` rows "
+        "compare the alternatives (with few, uneven partitions the last one runs alone, "
+        "where the library's threads would help).",
         "",
         "Each row is a fresh process running `profile()` on the folder (imports, reading "
         "the JSON Lines in 64 MB byte ranges, sketches, the sha256 of the files). The "
