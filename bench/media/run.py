@@ -762,19 +762,6 @@ def render_section(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def replace_section(path: Path, section: str) -> None:
-    """Put ``section`` into ``path``: in place of an earlier section of ours, else at the end."""
-    text = path.read_text() if path.exists() else ""
-    start = text.find(SECTION_TITLE)
-    if start < 0:
-        text = text.rstrip("\n") + ("\n\n" if text.strip() else "") + section
-    else:
-        end = text.find("\n## ", start + len(SECTION_TITLE))
-        rest = "" if end < 0 else text[end + 1 :]
-        text = text[:start] + section + ("\n" + rest if rest else "")
-    path.write_text(text)
-
-
 def write_report(report: dict[str, Any], append: Path | None) -> None:
     section = render_section(report)
     RESULTS_JSON.write_text(json.dumps(report, indent=2) + "\n")
@@ -782,7 +769,7 @@ def write_report(report: dict[str, Any], append: Path | None) -> None:
         "# Image benchmark results\n\nRewritten by every run of `bench/media/run.py`.\n\n" + section
     )
     if append is not None:
-        replace_section(append, section)
+        br.replace_section(append, section, SECTION_TITLE)
 
 
 # --------------------------------------------------------------------------- main

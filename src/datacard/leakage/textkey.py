@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from datacard.arrays import int64_array, string_bytes, valid_mask
 from datacard.hashing import NULL_HASH, add_column_hash, hash_array, mix64
+from datacard.media.types import is_media
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -177,8 +178,6 @@ def column_hashes(arr: pa.Array) -> U64:
     """Hashes of one column: normalised text for strings, values otherwise; an image or audio
     column by its files' sha256 (the same content is the same example)."""
     t = arr.type
-    from datacard.media.types import is_media
-
     if is_media(t):
         return hash_array(arr.storage.field("sha256"))
     if pa.types.is_dictionary(t) and len(arr.dictionary) > len(arr):
