@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/report_bench.py --append bench/RESULTS.md
 	$(BIN)/python bench/leakage/run.py --append bench/RESULTS.md
+	$(BIN)/python bench/dask/run.py --append bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache

@@ -92,6 +92,6 @@ def test_multi_index_matches_brute_force() -> None:
 
 
 def test_bands_cover_64_bits() -> None:
-    for r in range(0, 10):
-        widths = [w for _, w in bands(r)]
-        assert sum(widths) == 64 and len(widths) == r + 1
+    for count in range(1, 12):
+        widths = [w for _, w in bands(count)]
+        assert sum(widths) == 64 and len(widths) == count

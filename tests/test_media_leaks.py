@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import soundfile as sf
-from PIL import Image
+from PIL import Image, ImageEnhance
 
 import datacard.leakage.media as leak_media
 from datacard.cli import main
@@ -246,16 +246,23 @@ def test_doctests() -> None:
     assert doctest.testmod(leak_media).failed == 0
 
 
-def test_image_distance_option(pets: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    def near_count(*extra: str) -> int:
+def test_image_distance_option(
+    pets: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def near_count(root: Path, *extra: str) -> int:
         with pytest.raises(SystemExit):
-            main(["leaks", str(pets), "--json", "--workers", "1", *extra])
+            main(["leaks", str(root), "--json", "--workers", "1", *extra])
         payload = json.loads(capsys.readouterr().out)
         return sum(p["count"] for p in payload["pairs"] if p["kind"] == "near")
 
-    assert (
-        near_count("--image-distance", "0") < near_count() <= near_count("--image-distance", "12")
-    )
+    # a brightness edit: 4 pHash bits, other colours (found on the pHash alone, from 4 bits);
+    # a resized copy keeps its colours (found whatever the limit: confirmed by its colours)
+    brighter = tmp_path / "brighter"
+    save(photo(3), brighter / "train" / "3.png")
+    save(ImageEnhance.Brightness(photo(3)).enhance(1.4), brighter / "test" / "bright_3.png")
+    assert near_count(brighter, "--image-distance", "0") == 0 < near_count(brighter)
+    assert near_count(pets, "--image-distance", "0") == near_count(pets) == 1
+    assert near_count(pets) <= near_count(pets, "--image-distance", "12")
     with pytest.raises(SystemExit) as info:
         main(["leaks", str(pets), "--image-distance", "17"])
     err = capsys.readouterr().err

@@ -12,9 +12,10 @@ same folder with a warm page cache:
 - `datacard init DIR` (a fresh card every run);
 - `datacard leaks DIR --json --out PAIRS.parquet` (after init, as a user would run it);
 - `bench/media/datacard_dups.py DIR`: `datacard.media.duplicates.image_hashes` and
-  `duplicate_pairs(test, train)` called directly - the near-duplicate images that `leaks` does
-  not report yet (if a run finds `leaks` reporting near-duplicate images, its pairs are the
-  ones scored for the targets);
+  `duplicate_pairs(test, train)` called directly, beside `leaks` (when `leaks` reports
+  near-duplicate images, its pairs are the ones scored for the targets); it also writes every
+  image's pHash and coarse colour histogram for the untimed look at other distance limits
+  (bench/media/sweep.py);
 - CleanVision `Imagelab(data_path=DIR).find_issues()`, all defaults, once on the folder as it
   is, and once with the planted corrupt files left out (`filepaths=`: it stops at the first
   file Pillow cannot load).
@@ -425,14 +426,17 @@ def machine_facts() -> dict[str, Any]:
 
 
 def sweep(files: int) -> dict[str, Any]:
-    """Other pHash distance limits on datacard's own hashes (bench/media/sweep.py, untimed)."""
+    """Other pHash distance limits on datacard's own hashes and colour histograms
+    (bench/media/sweep.py, untimed)."""
     tag = tag_for(files)
     hashes = DATA_ROOT / f"{tag}_out" / "datacard_hashes.json"
+    colours = DATA_ROOT / f"{tag}_out" / "datacard_colours.npz"
     if not hashes.exists():
         return {}
     proc = subprocess.run(
         [str(PROJECT_DIR / ".venv" / "bin" / "python"), str(SWEEP),
-         str(DATA_ROOT / f"{tag}_truth.json"), str(hashes)],
+         str(DATA_ROOT / f"{tag}_truth.json"), str(hashes),
+         *([str(colours)] if colours.exists() else [])],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if proc.returncode != 0:
@@ -654,7 +658,8 @@ def render_section(report: dict[str, Any]) -> str:
             "",
             "Hamming distance (of 64 bits) between the two files' `imagehash.phash` of the full "
             "decoded images, the hash CleanVision compares for equality; datacard hashes a "
-            "box-reduced copy and accepts up to 4 bits. pHash bits flip in pairs (the hash "
+            "box-reduced copy and accepts up to 4 bits on the pHash alone, and up to 10 bits "
+            "when the two images' colour histograms also agree. pHash bits flip in pairs (the hash "
             "compares 64 DCT coefficients with their median, so exactly 32 bits are set), "
             "hence only even distances.",
             "",
@@ -717,8 +722,10 @@ def render_section(report: dict[str, Any]) -> str:
             "",
             f"Pairs within each pHash distance limit: the {n} planted near duplicates (by "
             f"datacard's hash and by the reference hash), the {crops} crops alone, and pairs of "
-            "images that are *not* copies of each other (generated independently). datacard's "
-            "default limit is 4; CleanVision's rule is 0 on the reference hash. Pair-level: "
+            "images that are *not* copies of each other (generated independently), on the "
+            "pHash alone. datacard accepts up to 4 bits on the pHash alone (the row marked "
+            "default here) and up to 10 bits when the colour histograms also agree (next "
+            "table); CleanVision's rule is 0 on the reference hash. Pair-level: "
             "`duplicate_pairs` keeps one training partner per test image, so it would report "
             "at most as many false pairs as the cross-split column.",
             "",
@@ -736,6 +743,27 @@ def render_section(report: dict[str, Any]) -> str:
                 f"{row['unrelated_cross_pairs']} | {row['unrelated_within_train']} | "
                 f"{row['unrelated_within_test']} |"
             )
+        if sw.get("confirmed_rows"):
+            lines += [
+                "",
+                "Two tiers, as datacard decides: pHash at most 4 bits on its own, or at most the "
+                "limit with colour histograms that agree (the largest over R, G, B of the total "
+                "variation distance between 32-bin histograms at most 0.25; "
+                "`datacard.media.duplicates.colour_distance`). Same pairs as above, per limit "
+                "of the confirmed tier (10 is datacard's default).",
+                "",
+                "| confirmed limit (bits) | near found | near recall | crops found | unrelated "
+                "pairs across splits | unrelated pairs within train | within test |",
+                "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            ]
+            for row in sw["confirmed_rows"]:
+                mark = " (default)" if row["limit"] == 10 else ""
+                lines.append(
+                    f"| {row['limit']}{mark} | {row['near_found']} | "
+                    f"{row['near_found'] / n:.4f} | {row['crop_found']} / {crops} | "
+                    f"{row['unrelated_cross_pairs']} | {row['unrelated_within_train']} | "
+                    f"{row['unrelated_within_test']} |"
+                )
     elif sw.get("error"):
         lines.append(f"\nDistance sweep: n/a ({sw['error']})")
 
@@ -835,6 +863,7 @@ def main(argv: list[str] | None = None) -> int:
     python = str(PROJECT_DIR / ".venv" / "bin" / "python")
     peers = str(br.PEERS_PYTHON)
     dc_hashes = out_dir / "datacard_hashes.json"
+    dc_colours = out_dir / "datacard_colours.npz"
     leaks_pairs = out_dir / "leaks_pairs.parquet"
 
     tools = [
@@ -843,7 +872,8 @@ def main(argv: list[str] | None = None) -> int:
         Tool(TOOL_LEAKS, [str(datacard), "leaks", rel_root, "--json", "--out", str(leaks_pairs)],
              out_dir / "leaks.json", args.repeats, ok_codes=(0, 1), unavailable=dc_note,
              prepare=lambda: leaks_pairs.unlink(missing_ok=True)),
-        Tool(TOOL_DUPS, [python, str(DC_DUPS), rel_root, "--hashes", str(dc_hashes)],
+        Tool(TOOL_DUPS, [python, str(DC_DUPS), rel_root, "--hashes", str(dc_hashes),
+                         "--colours", str(dc_colours)],
              out_dir / "datacard_dups.json", args.repeats, unavailable=dc_note),
         Tool(TOOL_CV_ASIS, [peers, str(CV_PEER), str(root)], out_dir / "cleanvision_asis.json",
              1, crash_code=3, unavailable=cv_note),

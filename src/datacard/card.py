@@ -399,6 +399,14 @@ class Policy(_Model):
         ),
     )
     label: str | None = Field(default=None, description="The label (target) column, if any.")
+    data: str | None = Field(
+        default=None,
+        description=(
+            "Where the data lives when it is not beside the card: an fsspec URL "
+            "(s3://bucket/path, gs://..., file:///...) read by this machine or the Dask "
+            "workers; the card's file paths are relative to it (init --data)."
+        ),
+    )
     splits: dict[str, list[str]] = Field(
         default_factory=dict,
         description="Split name -> glob patterns of its files (the --split option, persisted).",

@@ -44,6 +44,24 @@ WorkersOpt = Annotated[
     int | None,
     typer.Option("--workers", help="Worker processes (default: one per core).", metavar="N"),
 ]
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="Where partitions run: local (processes here) or dask (a Dask cluster; "
+        "pip install 'datacard[dask]').",
+        metavar="local|dask",
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="A Dask scheduler's address (tcp://host:8786); without it, --engine dask starts a "
+        "local cluster with one worker per core (or --workers).",
+        metavar="ADDRESS",
+    ),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
 LockOpt = Annotated[
     float,
@@ -108,8 +126,22 @@ def _friendly(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _prefetch_hashes(root: Path, splits: dict[str, list[str]] | None = None) -> None:
-    """Start hashing the data files now, so it overlaps the imports that follow."""
+@contextmanager
+def _engine(engine: str, scheduler: str | None, workers: int | None) -> Iterator[Any]:
+    """The engine for one command: None (local), or a Dask executor opened once."""
+    from datacard.executors import engine_scope
+
+    with engine_scope(engine, workers=workers, scheduler=scheduler) as opened:
+        yield opened
+
+
+def _prefetch_hashes(
+    root: Path, splits: dict[str, list[str]] | None = None, engine: str = "local"
+) -> None:
+    """Start hashing the data files now, so it overlaps the imports that follow (the local
+    engine only: on a cluster, the workers read the files)."""
+    if engine != "local":
+        return
     from datacard.digest import prefetch
     from datacard.errors import DatacardError
     from datacard.layout import discover
@@ -170,13 +202,25 @@ def init(
     languages: Annotated[
         bool, typer.Option("--languages", help="Measure the language mix of text columns.")
     ] = False,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            help="Read the data from this URL (s3://..., gs://..., file:///...; kept in "
+            "policy.data) and write the card in DIR.",
+            metavar="URL",
+        ),
+    ] = None,
     workers: WorkersOpt = None,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing card.")] = False,
     lock_timeout: LockOpt = 10.0,
     debug: DebugOpt = False,
 ) -> None:
     """Measure a dataset and write DIR/datacard.yaml (datasheet prompts + measured facts)."""
-    _prefetch_hashes(root, _parse_splits(split or []) or None)
+    if data is None:
+        _prefetch_hashes(root, _parse_splits(split or []) or None, engine)
     from datacard.card import TextPolicy
     from datacard.workflow import init_card
 
@@ -184,7 +228,7 @@ def init(
     if tokenizer is not None or languages:
         text = TextPolicy(tokenizer=_relative_to(tokenizer, root), languages=languages)
 
-    with _progress("measuring") as progress:
+    with _engine(engine, scheduler, workers) as eng, _progress("measuring") as progress:
         written = init_card(
             root,
             splits=_parse_splits(split or []),
@@ -194,6 +238,8 @@ def init(
             force=force,
             lock_timeout=lock_timeout,
             text=text,
+            engine=eng,
+            data=data,
         )
     measured = written.card.measured
     assert measured is not None
@@ -214,6 +260,8 @@ def init(
 def update(
     root: DirArg,
     workers: WorkersOpt = None,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
     force: Annotated[
         bool, typer.Option("--force", help="Re-measure even when no file changed.")
     ] = False,
@@ -221,12 +269,17 @@ def update(
     debug: DebugOpt = False,
 ) -> None:
     """Re-measure after an intended change; only the machine-owned part of the card changes."""
-    _prefetch_hashes(root)
+    _prefetch_hashes(root, engine=engine)
     from datacard.workflow import update_card
 
-    with _progress("measuring") as progress:
+    with _engine(engine, scheduler, workers) as eng, _progress("measuring") as progress:
         written = update_card(
-            root, workers=workers, progress=progress, lock_timeout=lock_timeout, force=force
+            root,
+            workers=workers,
+            progress=progress,
+            lock_timeout=lock_timeout,
+            force=force,
+            engine=eng,
         )
     if not written.changes:
         out.print(f"{written.path} is up to date: no data file changed (--force re-measures)")
@@ -278,17 +331,19 @@ def check(
         bool, typer.Option("--fast", help="Sizes, hashes and schema only; no full scan.")
     ] = False,
     workers: WorkersOpt = None,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Verify the data against its card: exit 0 when it matches, 1 when it does not."""
-    _prefetch_hashes(root)
+    _prefetch_hashes(root, engine=engine)
     from datacard.workflow import check_card
 
     threshold = Severity.parse(fail_on)
     if threshold < Severity.WARNING:
         raise UsageError(f"--fail-on {fail_on} is not allowed", hint="use error or warning")
-    with _progress("checking") as progress:
-        findings = check_card(root, fast=fast, workers=workers, progress=progress)
+    with _engine(engine, scheduler, workers) as eng, _progress("checking") as progress:
+        findings = check_card(root, fast=fast, workers=workers, progress=progress, engine=eng)
     bad = failing(findings, threshold)
     if junit is not None:
         from datacard.fileio import atomic_write
@@ -497,7 +552,8 @@ def leaks(
         int,
         typer.Option(
             "--image-distance",
-            help="Images: most pHash bits (of 64) near-duplicates differ in (0-16).",
+            help="Images: most pHash bits (of 64) near-duplicates differ in on the pHash "
+            "alone (0-16); up to 10 when their colours also agree.",
             metavar="BITS",
         ),
     ] = 4,
@@ -508,6 +564,8 @@ def leaks(
     ] = None,
     fail_on: FailOnOpt = "error",
     workers: WorkersOpt = None,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Find examples shared between splits (exact, near duplicates, conflicting labels)."""
@@ -516,10 +574,11 @@ def leaks(
     if not 0 <= image_distance <= 16:
         raise UsageError(
             f"--image-distance {image_distance} is outside 0-16 bits",
-            hint="4 (the default) finds re-encoded and resized copies; 8 also most small crops",
+            hint="4 (the default) finds re-encoded, resized and brightened copies on the pHash "
+            "alone; crops up to 10 bits are found by their colours",
         )
 
-    with _progress("comparing splits") as progress:
+    with _engine(engine, scheduler, workers) as eng, _progress("comparing splits") as progress:
         result = run_leaks(
             root,
             text=text or [],
@@ -530,6 +589,7 @@ def leaks(
             out=pairs_out,
             workers=workers,
             progress=progress,
+            engine=eng,
         )
     _report_findings(result.to_json(), result.summary_lines(), result.findings, as_json, fail_on)
 
@@ -562,12 +622,14 @@ def contamination(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     fail_on: FailOnOpt = "error",
     workers: WorkersOpt = None,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Check the training data against evaluation sets (exact, long n-gram and near matches)."""
     from datacard.leakage.contamination import run_contamination
 
-    with _progress("indexing training data") as progress:
+    with _engine(engine, scheduler, workers) as eng, _progress("indexing data") as progress:
         result = run_contamination(
             root,
             benchmark,
@@ -576,6 +638,7 @@ def contamination(
             threshold=threshold,
             workers=workers,
             progress=progress,
+            engine=eng,
         )
     _report_findings(result.to_json(), result.summary_lines(), result.findings, as_json, fail_on)
 

@@ -9,13 +9,26 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from datacard.cli import DebugOpt, DirArg, LockOpt, WorkersOpt, _friendly, _progress, app, err, out
+from datacard.cli import (
+    DebugOpt,
+    DirArg,
+    EngineOpt,
+    LockOpt,
+    SchedulerOpt,
+    WorkersOpt,
+    _engine,
+    _friendly,
+    _progress,
+    app,
+    err,
+    out,
+)
 from datacard.errors import UsageError
 
 if TYPE_CHECKING:
@@ -30,9 +43,10 @@ TOP_COLUMNS = 3
 def drift(
     root: DirArg,
     data: Annotated[
-        Path,
+        str,
         typer.Argument(
-            help="New data: a folder or file, or another card's folder.", metavar="DATA"
+            help="New data: a folder or file, another card's folder, or a URL (s3://...).",
+            metavar="DATA",
         ),
     ],
     split: Annotated[
@@ -62,19 +76,22 @@ def drift(
         bool, typer.Option("--json", help="Print the report as JSON (one line per window).")
     ] = False,
     workers: WorkersOpt = None,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
     lock_timeout: LockOpt = 10.0,
     debug: DebugOpt = False,
 ) -> None:
     """Compare new data with the card's sketches: exit 0 stable, 1 drifted or retrain."""
     if window is not None:
-        _windows(root, data, window, time_column, split, record, as_json, workers, lock_timeout)
+        with _engine(engine, scheduler, workers) as eng:  # closed as _windows exits
+            _windows(root, data, window, (time_column, split), record, as_json, eng, lock_timeout)
     if time_column is not None or record:
         option = "--time-column" if time_column is not None else "--record"
         raise UsageError(f"{option} needs --window", hint="e.g. --window 1d --time-column ts")
     from datacard.workflow import drift_report
 
-    with _progress("measuring the new data") as progress:
-        report = drift_report(root, data, split=split, workers=workers, progress=progress)
+    with _engine(engine, scheduler, workers) as eng, _progress("measuring the new data") as bar:
+        report = drift_report(root, data, split=split, workers=workers, progress=bar, engine=eng)
     if as_json:
         out.print(json.dumps(report.to_json(), indent=2, allow_nan=False), markup=False)
     else:
@@ -93,16 +110,17 @@ def drift(
 
 def _windows(
     root: Path,
-    data: Path,
+    data: str,
     window: str,
-    time_column: str | None,
-    split: str | None,
+    where: tuple[str | None, str | None],
     record: bool,
     as_json: bool,
-    workers: int | None,
+    engine: Any,
     lock_timeout: float,
 ) -> NoReturn:
-    """``drift --window``: compare every window, print, record, exit."""
+    """``drift --window``: compare every window (``where``: time column, split), print, record,
+    exit."""
+    time_column, split = where
     from datacard.drift.monitoring import data_label, record_run, run_of
     from datacard.drift.windows import drift_windows
     from datacard.workflow import card_path
@@ -114,8 +132,9 @@ def _windows(
             window,
             time_column=time_column,
             split=split,
-            workers=workers,
+            workers=getattr(engine, "workers", None),
             progress=progress,
+            engine=engine,
         )
     if as_json:
         for w in result.windows:

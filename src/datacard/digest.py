@@ -1,5 +1,7 @@
 """Content hashes: sha256 of files and a Merkle root over a dataset's files.
 
+A URL's file (:mod:`datacard.remote`) is hashed as it streams through fsspec, in 1 MiB chunks.
+
 A collection of media files (:class:`~datacard.readers.base.Collection`) is hashed like a
 dataset: the Merkle root over ``(path, sha256)`` of its members and metadata files, so adding,
 removing, renaming or changing any one of them changes it.
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from datacard.errors import SourceError
 from datacard.readers.base import DataFile
+from datacard.remote import file_size, is_url, open_input
 
 CHUNK = 1 << 20
 
@@ -37,7 +40,7 @@ def _key(path: str | Path) -> _Key:
 
 def _hash(path: str | Path) -> str:
     digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
+    with open_input(path) as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -52,6 +55,8 @@ def prefetch(paths: Iterable[str | Path]) -> None:
     jobs: list[tuple[str | Path, Future[str]]] = []
     with _lock:
         for path in paths:
+            if is_url(path):
+                continue  # hashed as profiled (by the workers on a cluster), not fetched ahead
             try:
                 key = _key(path)
             except OSError:
@@ -77,8 +82,11 @@ def sha256_file(path: str | Path) -> str:
     """Hex sha256 of a file's bytes, read in 1 MiB chunks (hashlib releases the GIL).
 
     Results are remembered per process (by resolved path, size and mtime), so a file hashed by
-    :func:`prefetch` or earlier is not read again.
+    :func:`prefetch` or earlier is not read again. A URL's bytes are streamed through fsspec
+    (:mod:`datacard.remote`) and not remembered.
     """
+    if is_url(path):
+        return _hash(path)
     key = _key(path)
     with _lock:
         pending = _known.get(key)
@@ -124,7 +132,7 @@ def collection_digest(leaves: Iterable[tuple[str, int, str]]) -> tuple[int, str]
 def data_digest(file: DataFile) -> tuple[int, str]:
     """``(bytes, hex sha256)`` of a data file, or of a collection (:func:`collection_digest`)."""
     if file.collection is None:
-        return Path(file.path).stat().st_size, sha256_file(file.path)
+        return file_size(file.path), sha256_file(file.path)
     return collection_digest(members_digest(file))
 
 

@@ -10,6 +10,11 @@ symlink out of the root, and infers splits from the usual layouts, in this order
 - split words in file names: ``train-00000-of-00004.parquet``, ``imdb_test.csv``;
 - otherwise one split, ``train``.
 
+A URL (``s3://bucket/data``, ``file:///abs/path``: any fsspec protocol, see
+:mod:`datacard.remote`) is listed with fsspec and split by the same rules, except that a README's
+``configs`` are not read, and media files and WebDataset shards are refused (local paths only,
+for now). Its data files keep full URLs as ``path``.
+
 Images and audio files (:mod:`datacard.media.collections`) take their split from ``--split``
 globs, the README's ``configs``, or split folders (never from their file names: one
 ``test.jpg`` among 10,000 images is not a split), else ``train``; the media files of a split
@@ -26,11 +31,13 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import NoReturn
 
 from datacard.errors import SourceError, UsageError
 from datacard.media.collections import (
@@ -41,6 +48,7 @@ from datacard.media.collections import (
     metadata_files,
 )
 from datacard.readers.base import COMPRESSION_SUFFIXES, FORMAT_SUFFIXES, DataFile
+from datacard.remote import is_url, join, kind, list_files, open_input
 
 __all__ = ["Layout", "detect_format", "discover", "readable", "split_from_name", "split_word"]
 
@@ -249,13 +257,8 @@ class _Walk:
             self.media[rel] = str(path)
             return
         if fmt is None:
-            low = path.name.lower()
-            if any(low.endswith(c) for c in COMPRESSION_SUFFIXES) and detect_format(
-                path.name[: -len(path.suffix)]
-            ):
-                self.skipped.append(
-                    (rel, "compressed Parquet/Arrow is not supported; decompress it")
-                )
+            if _compressed_columnar(path.name):
+                self.skipped.append((rel, _COMPRESSED))
             return
         if real in self.seen_files:
             self.skipped.append((rel, f"same file as {self.seen_files[real]}"))
@@ -264,14 +267,79 @@ class _Walk:
         self.found[rel] = str(path)
 
 
+_COMPRESSED = "compressed Parquet/Arrow is not supported; decompress it"
+
+
+def _compressed_columnar(name: str) -> bool:
+    low = name.lower()
+    return bool(
+        any(low.endswith(c) for c in COMPRESSION_SUFFIXES)
+        and detect_format(name[: -len(PurePosixPath(name).suffix)])
+    )
+
+
+def _list_url(
+    root: str, rels: Iterable[str]
+) -> tuple[dict[str, str], dict[str, str], list[tuple[str, str]]]:
+    """Data files and media files (rel -> URL) among the files under a URL root, and the
+    skipped ones."""
+    found: dict[str, str] = {}
+    media: dict[str, str] = {}
+    skipped: list[tuple[str, str]] = []
+    for rel in rels:
+        name = rel.rsplit("/", 1)[-1]
+        if name in IGNORED_NAMES:
+            continue
+        if detect_format(name) is not None:
+            found[rel] = join(root, rel)
+        elif media_format(name) is not None:
+            media[rel] = join(root, rel)
+        elif _compressed_columnar(name):
+            skipped.append((rel, _COMPRESSED))
+    return found, media, skipped
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """A path under a listed URL root with the few :class:`Path` methods HF detection uses."""
+
+    url: str
+    rel: str
+    files: frozenset[str]
+
+    def __truediv__(self, name: str) -> _Listed:
+        return _Listed(self.url, posixpath.join(self.rel, name), self.files)
+
+    def __str__(self) -> str:
+        return join(self.url, self.rel) if self.rel else self.url
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.rel)
+
+    def is_file(self) -> bool:
+        return self.rel in self.files
+
+    def read_text(self, encoding: str) -> str:
+        with open_input(str(self)) as handle:
+            return handle.read().decode(encoding)
+
+    def glob(self, pattern: str) -> Iterator[_Listed]:
+        prefix = self.rel + "/" if self.rel else ""
+        for rel in sorted(self.files):
+            name = rel[len(prefix) :]
+            if rel.startswith(prefix) and "/" not in name and fnmatchcase(name, pattern):
+                yield self / name
+
+
 # -- splits -----------------------------------------------------------------------------------
 
 
-def _data_file(root: Path, rel: str, split: str) -> DataFile:
+def _data_file(path: str, rel: str, split: str) -> DataFile:
     found = detect_format(rel.rsplit("/", 1)[-1])
     assert found is not None  # only data files reach here
     fmt, compression = found
-    return DataFile(path=str(root / rel), rel=rel, split=split, format=fmt, compression=compression)
+    return DataFile(path=path, rel=rel, split=split, format=fmt, compression=compression)
 
 
 def _match(rel: str, pattern: str) -> bool:
@@ -346,7 +414,7 @@ def _hub_files(root: Path) -> dict[str, str] | None:
     return hub_files(root)
 
 
-def _hf_files(root: Path) -> dict[str, str] | None:
+def _hf_files(root: Path | _Listed) -> dict[str, str] | None:
     """rel -> split for a Hugging Face ``save_to_disk`` folder, else None."""
     index = root / "dataset_dict.json"
     if index.is_file():
@@ -372,7 +440,7 @@ def _hf_files(root: Path) -> dict[str, str] | None:
     return None
 
 
-def _read_state(folder: Path) -> dict[str, object]:
+def _read_state(folder: Path | _Listed) -> dict[str, object]:
     try:
         state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -384,7 +452,7 @@ def _read_state(folder: Path) -> dict[str, object]:
     return state if isinstance(state, dict) else {}
 
 
-def _hf_shards(folder: Path) -> list[str]:
+def _hf_shards(folder: Path | _Listed) -> list[str]:
     if not (folder / "state.json").is_file():
         return sorted(p.name for p in folder.glob("data-*.arrow"))
     listed = _read_state(folder).get("_data_files")
@@ -401,11 +469,13 @@ def _hf_shards(folder: Path) -> list[str]:
 def discover(
     root: str | os.PathLike[str], splits: Mapping[str, Sequence[str]] | None = None
 ) -> Layout:
-    """The data files under ``root`` (a folder or one file) and the split of each.
+    """The data files under ``root`` (a folder, one file, or a URL of either) and their splits.
 
     ``splits`` maps a split name to globs relative to the root (``--split NAME=GLOB``).
     Raises :class:`SourceError` if there is no data, :class:`UsageError` for bad globs.
     """
+    if is_url(root):
+        return _discover_url(str(root), splits)
     given = Path(root).absolute()
     if not given.exists():
         raise SourceError(
@@ -415,35 +485,107 @@ def discover(
         return _single_file(given, splits)
     walk = _Walk(root=given, real_root=given.resolve())
     walk.run()
-    skipped = list(walk.skipped)
-    media = sorted(walk.media)
-    metadata = metadata_files(media, walk.found)
-    rels = sorted(set(walk.found) - set(metadata))
+    found = _assign(
+        walk.found, walk.media, splits, lambda: _hf_files(given), lambda: _hub_files(given)
+    )
+    _need_data(found, str(root))
+    tables = [_data_file(str(given / rel), rel, split) for rel, split in found.tables.items()]
+    folders = collections(str(given), found.media, found.metadata, _is_split)
+    files = sorted([*tables, *folders], key=lambda f: (f.split, f.rel))
+    skipped = [*walk.skipped, *found.skipped]
+    return Layout(
+        root=str(given), files=tuple(files), splits_from=found.how, skipped=tuple(sorted(skipped))
+    )
+
+
+def _discover_url(url: str, splits: Mapping[str, Sequence[str]] | None) -> Layout:
+    root = url.rstrip("/")
+    root = url if root.endswith(":") else root  # memory:// is a root too
+    what = kind(root)
+    if what is None:
+        raise SourceError("no such file or folder", where=url, hint="check the URL of the dataset")
+    if what == "file":
+        return _single_file(root, splits)
+    # hidden names (.x) are left out, as in a local walk
+    rels = [r for r, _ in list_files(root) if not any(p.startswith(".") for p in r.split("/"))]
+    tables, media, skipped = _list_url(root, rels)
+    listed = _Listed(root, "", frozenset(rels))
+    found = _assign(tables, media, splits, lambda: _hf_files(listed), lambda: None)
+    _need_data(found, url)
+    if found.media:
+        _local_only(join(root, min(found.media)))
+    files = [_data_file(tables[rel], rel, split) for rel, split in found.tables.items()]
+    for file in files:
+        if file.format == "webdataset":
+            _local_only(file.path)
+    return Layout(
+        root=root,
+        files=tuple(sorted(files, key=lambda f: (f.split, f.rel))),
+        splits_from=found.how,
+        skipped=tuple(sorted([*skipped, *found.skipped])),
+    )
+
+
+def _local_only(url: str) -> NoReturn:
+    """Media and WebDataset readers take local paths only (for now)."""
+    what = {"imagefolder": "image folders", "audiofolder": "audio folders"}
+    raise SourceError(
+        f"{what.get(media_format(url) or '', 'WebDataset shards')} are read from local paths "
+        "only (for now)",
+        where=url,
+        hint="copy the dataset to a local folder, or leave these files out with --split NAME=GLOB",
+    )
+
+
+@dataclass
+class _Found:
+    """Splits assigned to the files a walk or listing found (rel -> split)."""
+
+    tables: dict[str, str]
+    media: dict[str, str]
+    metadata: list[str]
+    how: str
+    skipped: list[tuple[str, str]]
+
+
+def _assign(
+    found: Mapping[str, str],
+    media_found: Mapping[str, str],
+    splits: Mapping[str, Sequence[str]] | None,
+    hf: Callable[[], dict[str, str] | None],
+    hub: Callable[[], dict[str, str] | None],
+) -> _Found:
+    """Splits by ``--split`` globs, else the HF ``save_to_disk`` index (``hf()``), else the
+    README's configs (``hub()``), else folder and file names."""
+    skipped: list[tuple[str, str]] = []
+    media = sorted(media_found)
+    metadata = metadata_files(media, found)
+    rels = sorted(set(found) - set(metadata))
     media_assigned: dict[str, str] | None = None
     if splits:
         both, unmatched = _by_globs([*rels, *media], splits)
         skipped += unmatched
-        assigned = {rel: s for rel, s in both.items() if rel in walk.found}
-        media_assigned = {rel: s for rel, s in both.items() if rel in walk.media}
+        assigned = {rel: s for rel, s in both.items() if rel in found}
+        media_assigned = {rel: s for rel, s in both.items() if rel in media_found}
         how = "--split"
-    elif (hf := _hf_files(given)) is not None:
-        assigned, how = hf, "hf save_to_disk"
-        missing = [rel for rel in assigned if rel not in walk.found]
+    elif (hf_split := hf()) is not None:
+        assigned, how = hf_split, "hf save_to_disk"
+        missing = [rel for rel in assigned if rel not in found]
         if missing:
             raise SourceError(
                 "a shard listed in state.json is missing",
                 where=missing[0],
                 hint="re-save the dataset with save_to_disk()",
             )
-    elif (hub := _hub_files(given)) is not None:
-        assigned = {rel: s for rel, s in hub.items() if rel in rels}
+    elif (hub_split := hub()) is not None:
+        assigned = {rel: s for rel, s in hub_split.items() if rel in rels}
         how = "README configs"
-        if any(rel in walk.media for rel in hub):
-            media_assigned = {rel: s for rel, s in hub.items() if rel in walk.media}
+        if any(rel in media_found for rel in hub_split):
+            media_assigned = {rel: s for rel, s in hub_split.items() if rel in media_found}
         skipped += [
             (rel, "not in the data_files of README.md")
             for rel in [*rels, *(media if media_assigned is not None else [])]
-            if rel not in hub
+            if rel not in hub_split
         ]
     else:
         assigned, how, orphans = _infer(rels)
@@ -452,39 +594,45 @@ def discover(
         media_assigned, media_how, orphans = _media_splits(media)
         skipped += orphans
         how = how if assigned else media_how
-    if not assigned and not media_assigned:
+    return _Found(assigned, media_assigned, metadata, how, skipped)
+
+
+def _need_data(found: _Found, where: str) -> None:
+    if not found.tables and not found.media:
         raise SourceError(
             "no data files found",
-            where=str(root),
+            where=where,
             hint=f"datacard reads {supported_suffixes()}",
         )
-    tables = [_data_file(given, rel, split) for rel, split in assigned.items()]
-    folders = collections(str(given), media_assigned, metadata, _is_split)
-    files = sorted([*tables, *folders], key=lambda f: (f.split, f.rel))
-    return Layout(
-        root=str(given), files=tuple(files), splits_from=how, skipped=tuple(sorted(skipped))
-    )
 
 
 def _is_split(name: str) -> bool:
     return split_word(name) is not None
 
 
-def _single_file(path: Path, splits: Mapping[str, Sequence[str]] | None) -> Layout:
-    if media_format(path.name) is not None:
-        split = _by_globs([path.name], splits)[0][path.name] if splits else "train"
-        folder = collections(str(path.parent), {path.name: split}, [])
-        return Layout(root=str(path.parent), files=tuple(folder), splits_from="single file")
-    if detect_format(path.name) is None:
+def _single_file(path: Path | str, splits: Mapping[str, Sequence[str]] | None) -> Layout:
+    """One file: a local path, or a URL (a string)."""
+    if isinstance(path, Path):
+        name, parent = path.name, str(path.parent)
+    else:
+        parent, name = path.rsplit("/", 1)
+    if media_format(name) is not None:
+        if isinstance(path, str):
+            _local_only(path)
+        split = _by_globs([name], splits)[0][name] if splits else "train"
+        folder = collections(parent, {name: split}, [])
+        return Layout(root=parent, files=tuple(folder), splits_from="single file")
+    found = detect_format(name)
+    if found is None:
         raise SourceError(
             "not a data file datacard can read",
             where=str(path),
             hint=f"datacard reads {supported_suffixes()}",
         )
+    if isinstance(path, str) and found[0] == "webdataset":
+        _local_only(path)
     split, how = "train", "single file"
     if splits:
-        assigned, _ = _by_globs([path.name], splits)
-        split, how = assigned[path.name], "--split"
-    return Layout(
-        root=str(path.parent), files=(_data_file(path.parent, path.name, split),), splits_from=how
-    )
+        assigned, _ = _by_globs([name], splits)
+        split, how = assigned[name], "--split"
+    return Layout(root=parent, files=(_data_file(str(path), name, split),), splits_from=how)

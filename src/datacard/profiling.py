@@ -17,7 +17,7 @@ import dataclasses
 import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -34,12 +34,13 @@ from datacard.columns import (
 )
 from datacard.digest import collection_digest, data_digest, members_digest, merkle_root
 from datacard.errors import SourceError
-from datacard.executors.local import LocalExecutor
+from datacard.executors import Engine, Executor, LocalExecutor, open_engine
 from datacard.hashing import U64, add_column_hash
 from datacard.logical_types import type_name
 from datacard.measured import FileSummary, Measured, SplitSummary, TopValue
 from datacard.readers import reader_for
 from datacard.readers.base import DataFile, FileInfo, Partition
+from datacard.remote import file_size, is_url
 
 if TYPE_CHECKING:
     from datacard.text.options import TextOptions
@@ -300,10 +301,19 @@ def profile_partition(partition: Partition, schema: pa.Schema | None = None) -> 
 class _Task:
     partition: Partition
     schema: pa.Schema | None
+    text: TextOptions | None = None  # travels with the task: workers may not be forked
 
 
 def _run(task: _Task) -> Profile:
-    return profile_partition(task.partition, task.schema)
+    from datacard.text.options import use
+
+    with use(task.text):
+        return profile_partition(task.partition, task.schema)
+
+
+def merged(a: Profile, b: Profile) -> Profile:
+    """``a`` with ``b`` merged in (``a`` is consumed: each partial feeds one merge)."""
+    return a.merge(b)
 
 
 def unify(split: str, infos: Sequence[tuple[DataFile, FileInfo]]) -> pa.Schema:
@@ -347,14 +357,19 @@ def unify(split: str, infos: Sequence[tuple[DataFile, FileInfo]]) -> pa.Schema:
         raise SourceError(f"the files of split '{split}' have incompatible schemas") from exc
 
 
-def plan(files: Sequence[DataFile], infos: Mapping[str, FileInfo], workers: int) -> list[_Task]:
+def plan(
+    files: Sequence[DataFile],
+    infos: Mapping[str, FileInfo],
+    workers: int,
+    text: TextOptions | None = None,
+) -> list[_Task]:
     """Partitions of every file, split further by columns when there are fewer than workers."""
     by_split: dict[str, list[tuple[DataFile, FileInfo]]] = {}
     for f in files:
         by_split.setdefault(f.split, []).append((f, infos[f.rel]))
     schemas = {split: unify(split, items) for split, items in by_split.items()}
     parts = [p for f in files for p in reader_for(f.format).partitions(f)]
-    tasks = [_Task(p, schemas[p.file.split]) for p in parts]
+    tasks = [_Task(p, schemas[p.file.split], text) for p in parts]
     if workers < 2 or len(parts) >= 2 * workers:
         return tasks
     split_tasks = []
@@ -367,7 +382,7 @@ def plan(files: Sequence[DataFile], infos: Mapping[str, FileInfo], workers: int)
         groups = [tuple(names[i::workers]) for i in range(workers)]
         for group in groups:
             split_tasks.append(
-                _Task(dataclasses.replace(task.partition, columns=group), task.schema)
+                _Task(dataclasses.replace(task.partition, columns=group), task.schema, text)
             )
     return split_tasks
 
@@ -386,14 +401,19 @@ def file_digest(file: DataFile) -> Digest:
     return size, digest, leaves
 
 
-def _hash_files(files: Sequence[DataFile], pool: ThreadPoolExecutor) -> dict[str, Future[Digest]]:
-    return {f.rel: pool.submit(file_digest, f) for f in files if f.path}
+def _digests(files: Sequence[DataFile], executor: Executor) -> dict[str, Digest]:
+    """Every file's digest: read here for the local engine (beside the worker pool), by the
+    workers on a cluster (the files are where the workers are)."""
+    hashed = [f for f in files if f.path]
+    if executor.name == "local":
+        return {f.rel: file_digest(f) for f in hashed}
+    return {hashed[i].rel: digest for i, digest in executor.map(file_digest, hashed)}
 
 
 def work_bytes(file: DataFile) -> int:
     """How much work a file is, in bytes read (a media file counts at least MEDIA_WORK)."""
     if file.collection is None:
-        return Path(file.path).stat().st_size
+        return file_size(file.path)
     total = 0
     for path in file.sources():
         try:
@@ -410,64 +430,66 @@ def profile(
     workers: int | None = None,
     progress: Progress | None = None,
     text: TextOptions | None = None,
+    engine: Engine = None,
 ) -> Profile:
     """Profile a folder, a file, or an in-memory table (pandas, polars, pyarrow, HF datasets).
 
-    ``splits`` maps split names to globs (relative to the folder); ``workers`` caps processes;
-    ``text`` asks for a real tokenizer's counts and the language mix of text columns
-    (conversation columns are always profiled as chats).
+    ``splits`` maps split names to globs (relative to the folder); ``workers`` caps processes
+    (or sizes a new Dask LocalCluster); ``text`` asks for a real tokenizer's counts and the
+    language mix of text columns (conversation columns are always profiled as chats);
+    ``engine`` is ``"local"`` (default), ``"dask"`` (a LocalCluster), a ``distributed.Client`` or
+    an executor (:func:`datacard.executors.open_engine`). In-memory objects are profiled here.
     """
     from datacard.text.options import use
 
-    with use(text):
-        return _profile(source, splits=splits, workers=workers, progress=progress)
+    if not isinstance(source, str | os.PathLike):
+        from datacard.readers.memory import from_object
+
+        with use(text):
+            return _profile_memory(from_object(source), progress)
+    root = str(source) if is_url(source) else Path(source)  # a URL stays a string (remote.py)
+    if engine is None or engine == "local":
+        return _profile(root, splits, workers, None, progress, text)
+    with open_engine(engine, workers=workers) as executor:
+        return _profile(root, splits, workers, executor, progress, text)
 
 
 def _profile(
-    source: Any,
-    *,
+    source: str | Path,
     splits: Mapping[str, Sequence[str]] | None,
     workers: int | None,
+    executor: Executor | None,
     progress: Progress | None,
+    text: TextOptions | None,
 ) -> Profile:
-    if isinstance(source, str | os.PathLike):
-        from datacard.layout import discover
+    from datacard.layout import discover
 
-        layout = discover(Path(source), splits)
-        files = list(layout.files)
-        splits_from = layout.splits_from
-        notes = [f"skipped {rel}: {reason}" for rel, reason in layout.skipped]
-        labelled = any(f.collection is not None and f.collection.labels for f in files)
-    else:
-        from datacard.readers.memory import from_object
-
-        return _profile_memory(from_object(source), progress)
+    layout = discover(source, splits)
+    files = list(layout.files)
+    splits_from = layout.splits_from
+    notes = [f"skipped {rel}: {reason}" for rel, reason in layout.skipped]
+    labelled = any(f.collection is not None and f.collection.labels for f in files)
     infos = {}
     for f in files:
         info = reader_for(f.format).inspect(f)
         infos[f.rel] = info
         notes.extend(w for w in info.warnings if w not in notes)
-    total_bytes = sum(work_bytes(f) for f in files)
-    if workers is None:
-        workers = os.cpu_count() or 1
-    if total_bytes < PARALLEL_THRESHOLD:
-        workers = 1
-    tasks = plan(files, infos, workers)
+    if executor is None:  # the local engine: small data runs in this process
+        small = sum(work_bytes(f) for f in files) < PARALLEL_THRESHOLD
+        executor = LocalExecutor(1 if small else workers)
+    tasks = plan(files, infos, executor.workers, text)
     result = Profile(splits_from=splits_from, notes=notes)
     result.label_hint = "label" if labelled else None
     with ThreadPoolExecutor(1) as hasher:
-        digests = _hash_files(files, hasher)
-        partials: dict[int, Profile] = {}
-        for index, partial in LocalExecutor(workers).map(_run, tasks):
-            partials[index] = partial
-            if progress:
-                progress(len(partials), len(tasks))
-        for index in sorted(partials):  # a fixed order: the same data gives the same numbers
-            result.merge(partials.pop(index))
+        digests = hasher.submit(_digests, files, executor)
+        if tasks:  # merged in plan order: the same data gives the same numbers
+            result.merge(executor.map_reduce(_run, tasks, merged, progress))
         for f in files:
-            size, digest, leaves = digests[f.rel].result()
-            result.file_facts[f.rel] = (size, digest)
             result.files[f.rel] = f
+            if not f.path:
+                continue
+            size, digest, leaves = digests.result()[f.rel]
+            result.file_facts[f.rel] = (size, digest)
             if leaves is not None:
                 result.members[f.rel] = {name: (n, sha[:MEMBER_DIGITS]) for name, n, sha in leaves}
     for split in result.splits:

@@ -28,6 +28,7 @@ from datacard.checks.conformance import ConformanceCheck
 from datacard.datasheet import generated_answers
 from datacard.digest import data_digest
 from datacard.errors import CardError, UsageError
+from datacard.executors import Engine, engine_scope
 from datacard.fileio import atomic_write, card_lock
 from datacard.findings import Finding
 from datacard.license import detect_license
@@ -59,6 +60,12 @@ def card_path(root: str | Path) -> Path:
     return (root.parent if root.is_file() else root) / CARD_NAME
 
 
+def data_of(root: Path, card: Card) -> str | Path:
+    """Where a card's data is read from: its ``policy.data`` URL, else the card's folder (or
+    the single data file given)."""
+    return card.policy.data if card.policy.data is not None else root
+
+
 def _require_root(root: str | Path) -> Path:
     path = Path(root)
     if not path.exists():
@@ -75,14 +82,23 @@ def _measure(
     *,
     label_hint: bool = False,
     text: TextPolicy | None = None,
+    engine: Engine = None,
+    data: str | None = None,
 ) -> tuple[Measured, bytes]:
-    """Profile the data; return the measured summary and the sidecar's bytes. With
-    ``label_hint`` (``init``), a label the layout implies (class folders) is taken when none
-    was given."""
+    """Profile the data (at ``root``, or at the card's ``data`` URL); return the measured
+    summary and the sidecar's bytes. With ``label_hint`` (``init``), a label the layout implies
+    (class folders) is taken when none was given."""
     from datacard.profiling import profile
 
     options = _text_options(root, text)
-    result = profile(root, splits=splits or None, workers=workers, progress=progress, text=options)
+    result = profile(
+        data if data is not None else root,
+        splits=splits or None,
+        workers=workers,
+        progress=progress,
+        text=options,
+        engine=engine,
+    )
     if label is None and label_hint:
         label = result.label_hint
     if label is not None:
@@ -135,9 +151,23 @@ def init_card(
     force: bool = False,
     lock_timeout: float = 10.0,
     text: TextPolicy | None = None,
+    engine: Engine = None,
+    data: str | None = None,
 ) -> Written:
     """Measure ``root`` and write a new card (human part with prompts + measured part);
-    ``text`` (a tokenizer, languages) is kept in the card's ``policy.text``."""
+    ``text`` (a tokenizer, languages) is kept in the card's ``policy.text``; ``engine`` says
+    where partitions run (:func:`datacard.profiling.profile`). With ``data`` (an fsspec URL),
+    the data is read from there and the card is written in the folder ``root`` (created if
+    needed), with the URL kept in ``policy.data``."""
+    if data is not None:
+        from datacard.remote import is_url
+
+        if not is_url(data):
+            raise UsageError(
+                f"--data {data} is not a URL",
+                hint="give a URL such as s3://bucket/path; local data goes in DIR itself",
+            )
+        Path(root).mkdir(parents=True, exist_ok=True)
     root = _require_root(root)
     path = card_path(root)
     if path.exists() and not force:
@@ -147,9 +177,18 @@ def init_card(
         )
     with card_lock(path, lock_timeout):
         measured, sidecar = _measure(
-            root, splits, label, workers, progress, label_hint=True, text=text
+            root,
+            splits,
+            label,
+            workers,
+            progress,
+            label_hint=True,
+            text=text,
+            engine=engine,
+            data=data,
         )
-        name = (root if root.is_dir() else root.parent).resolve().name or "dataset"
+        named = data.rstrip("/").rsplit("/", 1)[-1] if data is not None else None
+        name = named or (root if root.is_dir() else root.parent).resolve().name or "dataset"
         folder = root if root.is_dir() else root.parent
         card = new_card(
             name,
@@ -160,6 +199,7 @@ def init_card(
         )
         if text is not None:
             card.policy.text = text
+        card.policy.data = data
         _write(path, render_new_card(card), measured, sidecar)
     return Written(path, card)
 
@@ -181,6 +221,7 @@ def update_card(
     progress: Progress | None = None,
     lock_timeout: float = 10.0,
     force: bool = False,
+    engine: Engine = None,
 ) -> Written:
     """Re-measure ``root`` and rewrite only the card's machine-owned content.
 
@@ -197,7 +238,14 @@ def update_card(
         if not force and old is not None and _unchanged(root, loaded.card):
             return Written(path, loaded.card, ())
         measured, sidecar = _measure(
-            root, policy.splits, policy.label, workers, progress, text=policy.text
+            root,
+            policy.splits,
+            policy.label,
+            workers,
+            progress,
+            text=policy.text,
+            engine=engine,
+            data=policy.data,
         )
         if old is not None and old.audit is not None:
             # Kept: 'check' reports it as stale when the data it describes changed; the
@@ -223,7 +271,7 @@ def _unchanged(root: Path, card: Card) -> bool:
         return False
     if old.label != card.policy.label or (old.profile and not (root / old.profile).exists()):
         return False
-    current = _fast_measure(root, card.policy.splits)
+    current = _fast_measure(data_of(root, card), card.policy.splits)
     before = sorted((f.path, f.split, f.bytes, f.sha256) for f in old.files)
     after = sorted((f.path, f.split, f.bytes, f.sha256) for f in current.files)
     return before == after
@@ -260,7 +308,7 @@ def describe_changes(old: Measured | None, new: Measured) -> list[str]:
     return out
 
 
-def _fast_measure(root: Path, splits: Mapping[str, Sequence[str]] | None) -> Measured:
+def _fast_measure(root: str | Path, splits: Mapping[str, Sequence[str]] | None) -> Measured:
     """Files (bytes, sha256) and schemas only: no full scan."""
     from datacard.layout import discover
 
@@ -307,19 +355,38 @@ def check_card(
     fast: bool = False,
     workers: int | None = None,
     progress: Progress | None = None,
+    engine: Engine = None,
 ) -> list[Finding]:
     """Findings where the data no longer matches its card (empty: all is well).
 
     A full check also runs the leakage and contamination checks when the card's policy
-    enables them (``policy.leakage.enabled``, ``policy.contamination.benchmarks``).
+    enables them (``policy.leakage.enabled``, ``policy.contamination.benchmarks``); all of it
+    on ``engine`` (one cluster for the whole check).
     """
+    with engine_scope(engine, workers=workers) as shared:
+        return _check(root, fast, workers, progress, shared)
+
+
+def _check(
+    root: str | Path, fast: bool, workers: int | None, progress: Progress | None, engine: Engine
+) -> list[Finding]:
     root = _require_root(root)
     reference = open_card(root).card
     policy = reference.policy
+    data = data_of(root, reference)
     if fast:
-        current = _fast_measure(root, policy.splits)
+        current = _fast_measure(data, policy.splits)
     else:
-        current, _ = _measure(root, policy.splits, None, workers, progress, text=policy.text)
+        current, _ = _measure(
+            root,
+            policy.splits,
+            None,
+            workers,
+            progress,
+            text=policy.text,
+            engine=engine,
+            data=policy.data,
+        )
     now = Card(name=reference.name, measured=current)
     findings = list(ConformanceCheck(fast=fast).run(now, reference))
     from datacard.checks.media import media_findings, member_findings
@@ -329,7 +396,8 @@ def check_card(
     measured_now = reference.measured if fast else current
     if measured_now is not None:
         findings += media_findings(measured_now)
-    if reference.measured is not None and any(f.code.startswith("file.") for f in findings):
+    changed = any(f.code.startswith("file.") for f in findings)
+    if reference.measured is not None and changed and policy.data is None:  # (local media only)
         findings += member_findings(root, reference)
     if reference.measured is not None:
         from datacard.audit.record import stored_findings
@@ -339,12 +407,12 @@ def check_card(
     if not fast and policy.leakage.enabled:
         from datacard.checks.leakage import leakage_findings
 
-        findings += leakage_findings(root, policy, workers=workers)
+        findings += leakage_findings(data, policy, workers=workers, engine=engine)
     if not fast and policy.contamination.benchmarks:
         from datacard.leakage.contamination import contamination_findings
 
         folder = root if root.is_dir() else root.parent
-        findings += contamination_findings(folder, policy, workers=workers)
+        findings += contamination_findings(folder, policy, workers=workers, engine=engine)
     return findings
 
 
@@ -460,6 +528,7 @@ def drift_report(
     split: str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    engine: Engine = None,
 ) -> Any:
     """Compare new data (a folder, a file, or another card's folder) with a card's sketches.
 
@@ -473,12 +542,13 @@ def drift_report(
 
     reference_card = open_card(card_root).card
     reference = _sidecar_profile(card_path(_require_root(card_root)), reference_card)
-    data = _require_root(data)
-    other = card_path(data)
-    if other.exists() and other.resolve() != card_path(card_root).resolve():
+    from datacard.remote import is_url
+
+    other = None if is_url(str(data)) else card_path(_require_root(data))
+    if other is not None and other.exists() and other.resolve() != card_path(card_root).resolve():
         current = _sidecar_profile(other, load_card(other).card)
     else:
-        current = profile(data, workers=workers, progress=progress)
+        current = profile(data, workers=workers, progress=progress, engine=engine)
     if len(current.splits) == 1 and reference.splits:
         # New data is usually one batch: compare it with the named split, or the split of the
         # same name, or the card's train split.

@@ -237,6 +237,8 @@ def _policy_lines(card: Card) -> list[str]:
     lines = ["policy:"]
     lines += _entry("required", policy.required, 2)
     lines += _entry("label", policy.label, 2)
+    if policy.data is not None:  # data behind a URL (init --data)
+        lines += _entry("data", policy.data, 2)
     lines += _entry("splits", policy.splits, 2)
     lines.append("  tolerances:")
     for name, field in Tolerances.model_fields.items():

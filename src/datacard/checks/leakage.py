@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from datacard.card import Card, Policy
+from datacard.executors import Engine
 from datacard.findings import Finding
 
 
@@ -24,6 +25,7 @@ def leakage_findings(
     *,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    engine: Engine = None,
 ) -> list[Finding]:
     """The findings of ``datacard leaks`` with the card's policy (none when it is disabled)."""
     settings = policy.leakage
@@ -40,6 +42,7 @@ def leakage_findings(
         workers=workers,
         progress=progress,
         splits={k: list(v) for k, v in policy.splits.items()},
+        engine=engine,
     )
     return result.findings
 

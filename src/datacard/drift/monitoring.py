@@ -141,6 +141,10 @@ def data_label(card_file: Path, data: str | os.PathLike[str]) -> str:
     >>> data_label(Path("/d/datacard.yaml"), "/d/prod/day1"), data_label(Path("/d/x"), "../p")
     ('prod/day1', '../p')
     """
+    from datacard.remote import is_url
+
+    if is_url(os.fspath(data)):
+        return os.fspath(data)
     folder = card_file.parent.absolute()
     path = Path(data).absolute()
     if path == folder or folder in path.parents:

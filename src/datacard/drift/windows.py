@@ -28,7 +28,7 @@ from datacard.drift.compare import DriftReport, compare_profiles
 from datacard.drift.policy import thresholds_of
 from datacard.drift.timeaxis import WindowSpec, is_time_type, parse_window, period_start, times_us
 from datacard.errors import SourceError, UsageError
-from datacard.executors.local import LocalExecutor
+from datacard.executors import Engine, open_engine
 from datacard.logical_types import type_name
 from datacard.profiling import (
     PARALLEL_THRESHOLD,
@@ -222,10 +222,13 @@ def _tasks(
     return tasks, parallel
 
 
-def _results(tasks: Sequence[_Task], parallel: bool, workers: int) -> Iterator[tuple[int, _Cut]]:
+def _results(
+    tasks: Sequence[_Task], parallel: bool, workers: int, engine: Engine
+) -> Iterator[tuple[int, _Cut]]:
     """``(task index, cut)`` as tasks finish; sequential row windows number rows as they go."""
     if parallel:
-        yield from LocalExecutor(workers).map(_run, tasks)
+        with open_engine(engine, workers=workers) as executor:
+            yield from executor.map(_run, tasks)
         return
     row = 0
     for i, task in enumerate(tasks):
@@ -392,14 +395,18 @@ def drift_windows(
     split: str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    engine: Engine = None,
 ) -> WindowedDrift:
     """Cut ``data`` (a file or folder) into windows and compare each with the card's sketches.
+
+    Windows are profiled on ``engine`` (local processes, or a Dask cluster); row windows of
+    text files (CSV, JSON Lines) are cut in this process, in order.
 
     The split compared is ``split``, else the card's ``train``, else its only split; thresholds,
     important columns and the label come from the card's policy, as in ``datacard drift``.
     """
     from datacard.layout import discover
-    from datacard.profiling import unify
+    from datacard.profiling import unify, work_bytes
     from datacard.workflow import _sidecar_profile, card_path, open_card
 
     spec = parse_window(window)
@@ -407,7 +414,9 @@ def drift_windows(
     card = open_card(card_root).card
     reference = _sidecar_profile(card_path(card_root), card)
     target = reference_split(reference, split)
-    layout = discover(Path(data))
+    from datacard.remote import is_url
+
+    layout = discover(str(data) if is_url(str(data)) else Path(data))
     notes = [f"skipped {rel}: {reason}" for rel, reason in layout.skipped]
     files = list(layout.files)
     if len(layout.splits) > 1:
@@ -426,9 +435,11 @@ def drift_windows(
         _check_time_column(schema, time_column, str(data))
         if time_column in reference.splits[target].columns:
             notes.append(f"column '{time_column}' orders the windows and is not compared")
+    if engine is not None and not isinstance(engine, str):
+        workers = getattr(engine, "workers", workers)
     if workers is None:
         workers = os.cpu_count() or 1
-    if sum(Path(f.path).stat().st_size for f in files) < PARALLEL_THRESHOLD:
+    if engine in (None, "local") and sum(work_bytes(f) for f in files) < PARALLEL_THRESHOLD:
         workers = 1
     known_rows = [infos[f.rel].rows for f in files]
     if spec.rows is not None and None not in known_rows:
@@ -438,7 +449,7 @@ def drift_windows(
     tasks, parallel = _tasks(files, infos, target, spec, time_column, workers)
     compare = _Comparer(card, reference, target, time_column)
     run = _Run(spec, tasks, compare, progress)
-    windows = run.collect(_results(tasks, parallel, workers), parallel)
+    windows = run.collect(_results(tasks, parallel, workers, engine), parallel)
     notes += run.notes(time_column)
     if not windows:
         raise SourceError(

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import TypeVar
 
+from datacard.executors.base import Progress, fold_in_order
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -39,3 +41,16 @@ class LocalExecutor:
             futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
             for future in as_completed(futures):
                 yield futures[future], future.result()
+
+    def map_reduce(
+        self,
+        fn: Callable[[T], R],
+        items: Sequence[T],
+        combine: Callable[[R, R], R],
+        progress: Progress | None = None,
+    ) -> R:
+        """Results combined here, in item order, while later items still run."""
+        return fold_in_order(self.map(fn, items), len(items), combine, progress)
+
+    def close(self) -> None:
+        """Nothing to release: each :meth:`map` owns its pool."""

@@ -23,7 +23,7 @@ The benchmark's hashes are the index; training partitions stream through worker 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from datacard.errors import UsageError
-from datacard.executors.local import LocalExecutor
+from datacard.executors import Engine, Executor, open_engine
 from datacard.findings import Finding
 from datacard.leakage.benchmarks import Benchmark, load_benchmark
 from datacard.leakage.items import EMPTY_KEY, I64, ItemGrams, ItemHashes, hash_items
@@ -47,6 +47,7 @@ from datacard.leakage.matching import (
 from datacard.leakage.training import TrainingText, training_text
 from datacard.leakage.trainscan import Hits, Query, Task, scan_partition
 from datacard.readers import reader_for
+from datacard.readers.base import Partition
 
 if TYPE_CHECKING:
     from datacard.card import ContaminationPolicy, Policy
@@ -217,10 +218,14 @@ def run_contamination(
     workers: int | None = None,
     progress: Progress | None = None,
     base: str | os.PathLike[str] = ".",
+    engine: Engine = None,
 ) -> ContaminationResult:
     """Check the training data at ``root`` against benchmark specs ``PATH[:FIELD,...]``.
 
     Relative benchmark paths are taken from ``base`` (the current folder by default).
+    ``engine`` is where the training partitions are scanned
+    (:func:`datacard.executors.open_engine`): this machine with ``workers`` processes, or a
+    Dask cluster (the benchmark's index is sent to every worker once); the result is the same.
     """
     if not benchmarks:
         raise UsageError("no benchmark given", hint="add --benchmark PATH[:FIELD[,FIELD...]]")
@@ -243,7 +248,8 @@ def run_contamination(
     exact = np.unique(items.exact[items.exact != EMPTY_KEY])
     near = _near_index(items, long_enough)
     query = Query(exact=exact, grams=grams, ns=tuple(r[0] for r in rules), near=near)
-    hits = _scan(training, query, workers, progress)
+    with open_engine(engine, workers=workers) as ex:
+        hits = _scan(training, query, ex, progress)
     benchmark_of = np.repeat(np.arange(len(loaded)), [b.items for b in loaded])
     matches = _match(items, rules, long_enough, hits, benchmark_of)
     names = [f.rel for f, _ in training.files]
@@ -266,7 +272,7 @@ def run_contamination(
 
 
 def _scan(
-    training: TrainingText, query: Query, workers: int | None, progress: Progress | None
+    training: TrainingText, query: Query, ex: Executor, progress: Progress | None
 ) -> list[tuple[int, Hits]]:
     """``(file index, hits with packed locations)`` for every partition, in file order."""
     tasks: list[Task] = []
@@ -278,7 +284,7 @@ def _scan(
     results: list[Hits | None] = [None] * len(tasks)
     if progress:
         progress(0, len(tasks))
-    mapped = LocalExecutor(workers).map(scan_partition, tasks)
+    mapped = _map_tasks(ex, tasks, query)
     for done, (index, hits) in enumerate(mapped, start=1):
         results[index] = hits
         if progress:
@@ -297,6 +303,22 @@ def _scan(
         offset += hits.rows
         out.append((file, hits))
     return out
+
+
+def _map_tasks(ex: Executor, tasks: list[Task], query: Query) -> Iterator[tuple[int, Hits]]:
+    """``(index, hits)`` of every task as it completes. On Dask the query (the benchmark's
+    index, the same in every task) is scattered to every worker once, not sent with each task;
+    each task names it, and the worker resolves the name."""
+    if ex.name != "dask":
+        return ex.map(scan_partition, tasks)
+    client: Any = ex.client  # type: ignore[attr-defined]
+    shared = client.scatter([query], broadcast=True, hash=False)[0]
+    return ex.map(_scan_with, [(t.partition, t.columns, shared) for t in tasks])
+
+
+def _scan_with(item: tuple[Partition, tuple[str, ...], Query]) -> Hits:
+    partition, columns, query = item
+    return scan_partition(Task(partition=partition, columns=columns, query=query))
 
 
 def _distinctive(grams: ItemGrams, benchmark_of: I64) -> ItemGrams:
@@ -391,6 +413,7 @@ def contamination_findings(
     *,
     workers: int | None = None,
     progress: Progress | None = None,
+    engine: Engine = None,
 ) -> list[Finding]:
     """Findings for the benchmarks listed in a card's ``policy.contamination`` (for ``check``).
 
@@ -411,4 +434,5 @@ def contamination_findings(
         workers=workers,
         progress=progress,
         base=folder,
+        engine=engine,
     ).findings

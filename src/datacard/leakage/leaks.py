@@ -5,8 +5,10 @@ One pass over the data: every partition is scanned in a worker process
 (:func:`datacard.leakage.partscan.scan_partition`: row hashes, shingle sets, MinHash signatures,
 no raw text; for images also each file's perceptual hash, :mod:`datacard.leakage.media`), the
 parent concatenates the pieces in plan order and finds the pairs by sorting
-(:mod:`datacard.leakage.pairs`), then summarises them per split pair (:mod:`.summary`). Pairs of
-media files name the files (``a_file``/``b_file``) and their index in the split (``a_row``).
+(:mod:`datacard.leakage.pairs`), then summarises them per split pair (:mod:`.summary`). On a
+Dask cluster the pieces stay on the workers and the pairs are found by hash-partitioned joins
+there (:mod:`datacard.leakage.shuffle`), with the same result. Pairs of media files name the
+files (``a_file``/``b_file``) and their index in the split (``a_row``).
 
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -28,11 +30,18 @@ import numpy as np
 import numpy.typing as npt
 
 from datacard.errors import UsageError
-from datacard.executors.local import LocalExecutor
+from datacard.executors import Engine, open_engine
 from datacard.findings import Finding
 from datacard.layout import discover
 from datacard.leakage import media
-from datacard.leakage.pairs import choose_banding, exact_pairs, label_pairs, near_pairs
+from datacard.leakage.pairs import (
+    best_per_pair,
+    choose_banding,
+    exact_pairs,
+    label_pairs,
+    near_pairs,
+    orient,
+)
 from datacard.leakage.partscan import NUM_PERM, PartScan, ScanSpec, scan_partition
 from datacard.leakage.summary import PairSummary, findings_for, summarise, write_pairs
 from datacard.readers import reader_for
@@ -43,6 +52,9 @@ I64 = npt.NDArray[np.int64]
 Progress = Callable[[int, int], None]
 
 __all__ = ["LeaksResult", "PairSummary", "run_leaks"]
+
+#: Buckets of the Dask joins per worker (datacard.leakage.shuffle).
+BUCKETS_PER_WORKER = 4
 
 
 @dataclass
@@ -71,6 +83,11 @@ class LeaksResult:
             lines.append(
                 f"near-duplicate images: perceptual hashes at most {self.image_distance} of "
                 f"{media.HASH_BITS} bits apart"
+                + (
+                    f" (up to {media.CONFIRMED_DISTANCE} with matching colour histograms)"
+                    if self.image_distance < media.CONFIRMED_DISTANCE
+                    else ""
+                )
             )
         if self.label:
             lines.append(f"label: {self.label}")
@@ -93,11 +110,15 @@ def run_leaks(
     progress: Progress | None = None,
     splits: dict[str, list[str]] | None = None,
     image_distance: int = media.MAX_DISTANCE,
+    engine: Engine = None,
 ) -> LeaksResult:
     """Compare every pair of splits, and each split with itself (see docs/leaks.md).
 
     Images are near duplicates when their perceptual hashes are at most ``image_distance`` of
-    64 bits apart.
+    64 bits apart. ``engine`` is where the work runs (:func:`datacard.executors.open_engine`):
+    this machine (``workers`` processes), or a Dask cluster, where the pairs are found by
+    hash-partitioned joins on the workers (:mod:`datacard.leakage.shuffle`) with the same
+    result.
     """
     if not 0 < threshold <= 1:
         raise UsageError(f"--threshold must be in (0, 1], got {threshold}")
@@ -110,37 +131,57 @@ def run_leaks(
     layout = discover(root, splits or None)
     items = _plan(layout.files, tuple(text), tuple(key), label)
     total = len(items) + 1
-    scans: list[PartScan | None] = [None] * len(items)
-    images: list[media.ImageScan | None] = [None] * len(items)
-    for done, (index, (scan, image)) in enumerate(LocalExecutor(workers).map(_scan_item, items), 1):
-        scans[index], images[index] = scan, image
-        if progress is not None:
-            progress(done, total)
-    parts = [s for s in scans if s is not None]
-    rows = _Rows.of([p for p, _, _ in items], parts, layout.files)
-    split_rows = {s: int((rows.split == i).sum()) for i, s in enumerate(rows.split_names)}
-    order = split_order(split_rows)
-    rank = np.array([order.index(s) for s in rows.split_names], np.int64)
+    parts_of = [p for p, _, _ in items]
     found: dict[str, tuple[I64, I64, npt.NDArray[np.float64]]] = {}
-    exact = np.concatenate([p.exact for p in parts])
-    a, b = exact_pairs(exact, rows.split, rank)
-    found["exact"] = (a, b, np.ones(len(a)))
-    if text:
-        found["near"] = _near(parts, tuple(text), exact, rows.split, rank, threshold)
+    images: list[media.ImageScan | None] = [None] * len(items)
+    with open_engine(engine, workers=workers) as ex:
+        if ex.name == "dask":  # joins on the workers: datacard.leakage.shuffle
+            from datacard.leakage.shuffle import RemoteScans
+
+            client = ex.client  # type: ignore[attr-defined]
+            with RemoteScans(client, _scan_item, items, progress, total) as remote:
+                counts, images = remote.counts, remote.extras
+                rows = _Rows.of(parts_of, counts, layout.files)
+                split_rows, order, rank = _split_ranks(rows)
+                bands, band_rows = choose_banding(threshold, NUM_PERM)
+                found = remote.pairs(
+                    rows.split,
+                    rank,
+                    label=label is not None,
+                    text=tuple(text),
+                    threshold=threshold,
+                    bands=bands,
+                    rows=band_rows,
+                    buckets=BUCKETS_PER_WORKER * ex.workers,
+                )
+        else:
+            scans: list[PartScan | None] = [None] * len(items)
+            for done, (index, (scan, image)) in enumerate(ex.map(_scan_item, items), 1):
+                scans[index], images[index] = scan, image
+                if progress is not None:
+                    progress(done, total)
+            parts = [s for s in scans if s is not None]
+            counts = [p.rows for p in parts]
+            rows = _Rows.of(parts_of, counts, layout.files)
+            split_rows, order, rank = _split_ranks(rows)
+            exact = np.concatenate([p.exact for p in parts])
+            a, b = exact_pairs(exact, rows.split, rank)
+            found["exact"] = (a, b, np.ones(len(a)))
+            if text:
+                found["near"] = _near(parts, tuple(text), exact, rows.split, rank, threshold)
+            if label is not None:
+                inputs = np.concatenate([p.inputs for p in parts])
+                labels = np.concatenate([p.labels for p in parts])
+                a, b = label_pairs(inputs, labels, rows.split, rank)
+                found["label-conflict"] = (a, b, np.ones(len(a)))
     has_images = any(i is not None for i in images)
     distances: dict[tuple[int, int], int] = {}
     if has_images:
-        a, b, sim, dist = media.image_near_pairs(
-            images, [p.rows for p in parts], rows.split, rank, image_distance
-        )
+        # the gathered pHashes (8 bytes an image, with each file's path and sha256)
+        a, b, sim, dist = media.image_near_pairs(images, counts, rows.split, rank, image_distance)
         distances = dict(zip(zip(a.tolist(), b.tolist()), dist.tolist()))
         pieces = [found["near"]] if "near" in found else []
         found["near"] = media.merge_pairs(len(rows.split), *pieces, (a, b, sim))
-    if label is not None:
-        inputs = np.concatenate([p.inputs for p in parts])
-        labels = np.concatenate([p.labels for p in parts])
-        a, b = label_pairs(inputs, labels, rows.split, rank)
-        found["label-conflict"] = (a, b, np.ones(len(a)))
     used = np.concatenate(
         [np.zeros(0, np.int64)] + [x for a, b, _ in found.values() for x in (a, b)]
     )
@@ -167,6 +208,14 @@ def run_leaks(
         image_distance=image_distance if has_images else None,
         media_files=members,
     )
+
+
+def _split_ranks(rows: _Rows) -> tuple[dict[str, int], list[str], I64]:
+    """Rows per split, the split order (:func:`split_order`) and each split id's rank in it."""
+    split_rows = {s: int((rows.split == i).sum()) for i, s in enumerate(rows.split_names)}
+    order = split_order(split_rows)
+    rank = np.array([order.index(s) for s in rows.split_names], np.int64)
+    return split_rows, order, rank
 
 
 def split_order(split_rows: dict[str, int]) -> list[str]:
@@ -270,8 +319,9 @@ class _Rows:
 
     @classmethod
     def of(
-        cls, parts: Sequence[Partition], scans: Sequence[PartScan], files: Sequence[DataFile]
+        cls, parts: Sequence[Partition], counts: Sequence[int], files: Sequence[DataFile]
     ) -> _Rows:
+        """Rows of the partitions ``parts`` (in plan order), ``counts[i]`` rows in part ``i``."""
         file_ids = {f.rel: i for i, f in enumerate(files)}
         split_names = sorted({f.split for f in files})
         # byte-range partitions start at row 0: their offset is the rows of earlier ranges
@@ -285,17 +335,15 @@ class _Rows:
             acc = 0
             for _, i in sorted(pieces):
                 offset_of[i] = acc
-                acc += scans[i].rows
+                acc += counts[i]
         for i, p in enumerate(parts):
             starts.append(offset_of.get(i, p.row_offset))
-        counts = np.array([s.rows for s in scans], np.int64)
-        base = np.repeat(np.array(starts, np.int64), counts)
-        first = np.repeat(np.cumsum(counts) - counts, counts)
-        row = base + (np.arange(int(counts.sum()), dtype=np.int64) - first)
-        fid = np.repeat(np.array([file_ids[p.file.rel] for p in parts], np.int64), counts)
-        sid = np.repeat(
-            np.array([split_names.index(p.file.split) for p in parts], np.int64), counts
-        )
+        sizes = np.array(counts, np.int64)
+        base = np.repeat(np.array(starts, np.int64), sizes)
+        first = np.repeat(np.cumsum(sizes) - sizes, sizes)
+        row = base + (np.arange(int(sizes.sum()), dtype=np.int64) - first)
+        fid = np.repeat(np.array([file_ids[p.file.rel] for p in parts], np.int64), sizes)
+        sid = np.repeat(np.array([split_names.index(p.file.split) for p in parts], np.int64), sizes)
         return cls(split_names, list(files), sid, fid, row)
 
 
@@ -330,17 +378,9 @@ def _near(
         )
         codes.append(i * n + j)
         sims.append(sim)
-    code = np.concatenate(codes)
-    sim = np.concatenate(sims)
-    order = np.lexsort((-sim, code))
-    code, sim = code[order], sim[order]
-    first = np.ones(len(code), bool)
-    first[1:] = code[1:] != code[:-1]
-    code, sim = code[first], sim[first]
+    code, sim = best_per_pair(np.concatenate(codes), np.concatenate(sims))
     i, j = code // n, code % n
     keep = exact[i] != exact[j]
     i, j, sim = i[keep], j[keep], sim[keep]
-    swap = rank[split[j]] < rank[split[i]]
-    a = np.where(swap, j, i)
-    b = np.where(swap, i, j)
+    a, b = orient(i, j, split, rank)
     return a, b, sim

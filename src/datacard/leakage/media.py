@@ -3,10 +3,11 @@
 A media collection (``imagefolder``, ``audiofolder``) is a table with one row per file, so the
 ordinary scan finds exact pairs and label conflicts once its keys are the file's content: the
 ``image``/``audio`` column, hashed by the file's sha256 (:func:`media_keys`). Images are also
-compared by their 64-bit perceptual hash, read in the same pass (:func:`scan_with_images`: the
-image is decoded once, for the facts the reader measures), with
-:func:`datacard.media.duplicates.duplicate_pairs`: hashes at most ``max_distance`` bits apart
-(default 4 of 64) are near duplicates (:func:`image_near_pairs`).
+compared by their 64-bit perceptual hash and coarse colour histogram, read in the same pass
+(:func:`scan_with_images`: the image is decoded once, for the facts the reader measures), with
+:func:`datacard.media.duplicates.duplicate_pairs` (:func:`image_near_pairs`): hashes at most
+``max_distance`` bits apart (default 4 of 64) are near duplicates, and so are hashes at most
+``confirmed_distance`` bits apart (default 10) whose colour histograms agree (crops).
 
 Pairs name member files, not the collection: :func:`by_member` gives each paired row the path of
 its file, and its row stays the file's index in the collection.
@@ -30,7 +31,14 @@ import pyarrow as pa
 from datacard.arrays import valid_mask, values
 from datacard.findings import Finding
 from datacard.leakage.partscan import PartScan, ScanSpec, scan_batches
-from datacard.media.duplicates import MAX_DISTANCE, MemberHashes, duplicate_pairs
+from datacard.media.duplicates import (
+    CONFIRMED_DISTANCE,
+    HIST_BINS,
+    MAX_DISTANCE,
+    MemberHashes,
+    duplicate_pairs,
+    histograms_of,
+)
 from datacard.media.types import is_media, type_name_of
 from datacard.readers.base import Partition
 
@@ -40,8 +48,10 @@ if TYPE_CHECKING:
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 F64 = npt.NDArray[np.float64]
+H16 = npt.NDArray[np.uint16]
 
 __all__ = [
+    "CONFIRMED_DISTANCE",
     "MAX_DISTANCE",
     "ImageScan",
     "by_member",
@@ -82,12 +92,14 @@ def media_keys(
 
 @dataclass
 class ImageScan:
-    """Per image of a partition: its member path, sha256 and pHash (``decoded``: it is valid)."""
+    """Per image of a partition: its member path, sha256 and pHash (``decoded``: it is valid),
+    and its coarse colour histogram (:func:`datacard.media.duplicates.coarse_histograms`)."""
 
     paths: list[str]
     sha256: list[str]
     phash: U64
     decoded: npt.NDArray[np.bool_]
+    hist: H16
 
 
 def scan_with_images(
@@ -100,6 +112,7 @@ def scan_with_images(
     shas: list[str] = []
     hashes: list[U64] = []
     decoded: list[npt.NDArray[np.bool_]] = []
+    hists: list[H16] = [np.zeros((0, 3, HIST_BINS), np.uint16)]
     for batch in batches:
         arr = batch.column(column)
         storage = arr.storage if isinstance(arr, pa.ExtensionArray) else arr
@@ -109,9 +122,10 @@ def scan_with_images(
         ph = fields["phash"]
         hashes.append(values(ph).astype(np.uint64))
         decoded.append(valid_mask(ph) & valid_mask(storage))
+        hists.append(histograms_of(fields["hist"]))
     phash = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
     ok = np.concatenate(decoded) if decoded else np.zeros(0, bool)
-    return scan, ImageScan(paths, shas, phash, ok)
+    return scan, ImageScan(paths, shas, phash, ok, np.concatenate(hists))
 
 
 def image_near_pairs(
@@ -120,8 +134,12 @@ def image_near_pairs(
     split: I64,
     rank: I64,
     max_distance: int = MAX_DISTANCE,
+    *,
+    confirmed_distance: int | None = CONFIRMED_DISTANCE,
 ) -> tuple[I64, I64, F64, I64]:
-    """Near-duplicate images (pHash within ``max_distance`` bits, different bytes) as global
+    """Near-duplicate images (different bytes; pHash within ``max_distance`` bits, or within
+    ``confirmed_distance`` bits with agreeing colour histograms: the two tiers of
+    :func:`datacard.media.duplicates.duplicate_pairs`, 0 or None: the pHash alone) as global
     row pairs ``(a, b, similarity, distance)``, oriented like every leak pair: within a split
     each file pairs with its group's first file by path; across splits, each file of the later
     split ``b`` with no identical copy in ``a`` pairs with its closest file there.
@@ -131,30 +149,34 @@ def image_near_pairs(
     every split.
     """
     starts = np.cumsum([0, *counts])[:-1]
-    per_split: dict[int, tuple[list[str], list[str], list[U64], list[npt.NDArray[np.bool_]]]] = {}
+    per_split: dict[int, list[ImageScan]] = {}
     index: dict[int, list[I64]] = {}
     for scan, start, count in zip(images, starts.tolist(), counts):
         if scan is None or not count:
             continue
         sid = int(split[start])
-        mine = per_split.setdefault(sid, ([], [], [], []))
-        mine[0].extend(scan.paths)
-        mine[1].extend(scan.sha256)
-        mine[2].append(scan.phash)
-        mine[3].append(scan.decoded)
+        per_split.setdefault(sid, []).append(scan)
         index.setdefault(sid, []).append(np.arange(start, start + count, dtype=np.int64))
     hashes: dict[int, MemberHashes] = {}
     rows_of: dict[int, dict[str, int]] = {}
-    for sid, (paths, shas, phashes, decoded) in per_split.items():
+    for sid, scans in per_split.items():
+        paths = [p for s in scans for p in s.paths]
         hashes[sid] = MemberHashes(
-            str(sid), tuple(paths), tuple(shas), np.concatenate(phashes), np.concatenate(decoded)
+            str(sid),
+            tuple(paths),
+            tuple(x for s in scans for x in s.sha256),
+            np.concatenate([s.phash for s in scans]),
+            np.concatenate([s.decoded for s in scans]),
+            np.concatenate([s.hist for s in scans]),
         )
         rows_of[sid] = dict(zip(paths, np.concatenate(index[sid]).tolist()))
     a: list[int] = []
     b: list[int] = []
     dist: list[int] = []
     for sid, h in hashes.items():
-        for p in duplicate_pairs(h, max_distance=max_distance):
+        for p in duplicate_pairs(
+            h, max_distance=max_distance, confirmed_distance=confirmed_distance
+        ):
             if not p.exact:
                 a.append(rows_of[sid][p.a])
                 b.append(rows_of[sid][p.b])
@@ -163,7 +185,12 @@ def image_near_pairs(
         for t in hashes:
             if rank[s] >= rank[t]:
                 continue
-            for p in duplicate_pairs(hashes[t], hashes[s], max_distance=max_distance):
+            for p in duplicate_pairs(
+                hashes[t],
+                hashes[s],
+                max_distance=max_distance,
+                confirmed_distance=confirmed_distance,
+            ):
                 if not p.exact:
                     a.append(rows_of[s][p.b])
                     b.append(rows_of[t][p.a])

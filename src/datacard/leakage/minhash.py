@@ -394,7 +394,7 @@ def lsh_candidates(
     [[0, 1], [0, 2]]
     """
     n = signatures.shape[0]
-    live = np.flatnonzero(~_empty_rows(signatures))
+    live = live_rows(signatures)
     if len(live) < 2:
         return np.zeros((0, 2), np.int64)
     keys = band_keys(signatures[live], bands, rows)
@@ -407,6 +407,35 @@ def lsh_candidates(
         return np.zeros((0, 2), np.int64)
     code = np.unique(np.concatenate(codes))
     return np.stack([code // n, code % n], axis=1).astype(np.int64)
+
+
+def live_rows(signatures: npt.NDArray[np.unsignedinteger]) -> I64:
+    """The documents that have shingles (the only ones :func:`lsh_candidates` pairs).
+
+    >>> live_rows(np.array([[1, 2], [EMPTY, EMPTY]], np.uint64)).tolist()
+    [0]
+    """
+    return np.flatnonzero(~_empty_rows(signatures)).astype(np.int64)
+
+
+def bucket_pairs(slots: I64, keys: U64, ids: I64, n: int) -> I64:
+    """``i * n + j`` (``i < j``; sorted, distinct) for every two ``ids`` with equal ``slots``
+    (a band, say) and equal ``keys`` (that band's key): :func:`lsh_candidates` for any subset
+    of its (band, key) runs, so the union over disjoint subsets is its whole result.
+
+    >>> keys = band_keys(np.array([[1, 2, 3, 4], [1, 2, 9, 9], [5, 6, 3, 4]], np.uint64), 2, 2)
+    >>> ids = np.repeat(np.arange(3), 2)
+    >>> bucket_pairs(np.tile(np.arange(2), 3), keys.reshape(-1), ids, 3).tolist()  # [0,1], [0,2]
+    [1, 2]
+    """
+    if len(ids) < 2:
+        return np.zeros(0, np.int64)
+    order = np.lexsort((ids, keys, slots))
+    s, k = slots[order], keys[order]
+    new = np.zeros(len(order), bool)
+    new[1:] = (s[1:] != s[:-1]) | (k[1:] != k[:-1])
+    run = np.cumsum(new).astype(np.uint64)
+    return np.unique(_run_pairs(run, ids[order], n, None))
 
 
 def _run_pairs(sorted_keys: U64, ids: I64, n: int, max_bucket: int | None) -> I64:

@@ -27,6 +27,9 @@ Ints = npt.NDArray[np.integer]
 
 _EMPTY = (np.zeros(0, np.int64), np.zeros(0, np.int64))
 
+#: How far below the threshold a candidate's signature estimate may be and still be verified.
+MARGIN = 0.12
+
 
 def _runs(*keys: npt.NDArray[np.generic]) -> tuple[I64, I64, I64]:
     """Sort rows by ``keys`` (last key first, like lexsort) and return (order, run starts,
@@ -143,12 +146,33 @@ def near_pairs(
     threshold: float,
     bands: int,
     rows: int,
-    margin: float = 0.12,
+    margin: float = MARGIN,
     chunk: int = 200_000,
 ) -> tuple[I64, I64, F64]:
     """Document pairs with shingle-set Jaccard ≥ ``threshold``: LSH candidates, filtered by the
     signature estimate (≥ threshold − margin), then verified exactly on the shingle sets."""
     cand = lsh_candidates(sig, bands, rows)
+    return verify_candidates(offsets, hashes, sig, cand, threshold, margin, chunk)
+
+
+def verify_candidates(
+    offsets: I64,
+    hashes: U32,
+    sig: U32,
+    cand: I64,
+    threshold: float,
+    margin: float = MARGIN,
+    chunk: int = 200_000,
+) -> tuple[I64, I64, F64]:
+    """The candidate pairs ``cand`` (shape ``(k, 2)``) whose signature estimate is at least
+    ``threshold - margin`` and whose exact shingle-set Jaccard is at least ``threshold``, with
+    that Jaccard; the order of ``cand`` is kept.
+
+    >>> off = np.array([0, 2, 4]); h = np.array([1, 2, 1, 2], np.uint32)
+    >>> sig = np.array([[3, 4], [3, 4]], np.uint32)
+    >>> [x.tolist() for x in verify_candidates(off, h, sig, np.array([[0, 1]]), 0.8)]
+    [[0], [1], [1.0]]
+    """
     if not len(cand):
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     keep = np.zeros(len(cand), bool)
@@ -162,6 +186,31 @@ def near_pairs(
         sims[lo : lo + chunk] = exact_jaccard(offsets, hashes, c[:, 0], c[:, 1])
     ok = sims >= threshold - 1e-9
     return cand[ok, 0], cand[ok, 1], sims[ok]
+
+
+def best_per_pair(code: I64, sim: F64) -> tuple[I64, F64]:
+    """Each pair code once (ascending), with its highest similarity.
+
+    >>> [x.tolist() for x in best_per_pair(np.array([7, 3, 7]), np.array([0.8, 0.9, 0.85]))]
+    [[3, 7], [0.9, 0.85]]
+    """
+    order = np.lexsort((-sim, code))
+    code, sim = code[order], sim[order]
+    first = np.ones(len(code), bool)
+    first[1:] = code[1:] != code[:-1]
+    return code[first], sim[first]
+
+
+def orient(i: I64, j: I64, split: Ints, rank: Ints) -> tuple[I64, I64]:
+    """``(a, b)``: each pair with the row of the lower-ranked split first (``i`` first within a
+    split).
+
+    >>> i, j, split, rank = np.array([0]), np.array([1]), np.array([1, 0]), np.array([0, 1])
+    >>> [x.tolist() for x in orient(i, j, split, rank)]
+    [[1], [0]]
+    """
+    swap = rank[split[j]] < rank[split[i]]
+    return np.where(swap, j, i), np.where(swap, i, j)
 
 
 def exact_jaccard(offsets: I64, hashes: U32, i: I64, j: I64) -> F64:

@@ -2,7 +2,8 @@
 Feather v2) and the *stream* format (what Hugging Face ``save_to_disk`` writes).
 
 IPC files are split into partitions of about 256k rows by record batch (``row_groups`` holds the
-batch indices); a stream is one partition.
+batch indices); a stream is one partition. A URL (:mod:`datacard.remote`) is read through fsspec
+instead of a memory map.
 
 >>> ipc_kind(b"ARROW1\\x00\\x00"), ipc_kind(b"\\xff\\xff\\xff\\xff"), ipc_kind(b"FEA1")
 ('file', 'stream', 'feather1')
@@ -11,7 +12,6 @@ batch indices); a stream is one partition.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import ClassVar
 
 import pyarrow as pa
@@ -31,6 +31,7 @@ from datacard.readers.base import (
     unique_names,
     where,
 )
+from datacard.remote import is_url, open_input
 
 _ERRORS = (pa.ArrowException, OSError, ValueError)
 
@@ -52,20 +53,27 @@ def _bad(file: DataFile, exc: BaseException, kind: str) -> SourceError:
 
 def _kind(file: DataFile) -> str:
     check_file(file)
-    with Path(file.path).open("rb") as handle:
+    with open_input(file.path) as handle:
         return ipc_kind(handle.read(8))
+
+
+def _source(file: DataFile) -> pa.NativeFile:
+    """A memory map of a local file; a URL's file through fsspec (random access reads)."""
+    if is_url(file.path):
+        return pa.PythonFile(open_input(file.path), mode="r")
+    return pa.memory_map(file.path)
 
 
 def _open_file(file: DataFile) -> ipc.RecordBatchFileReader:
     try:
-        return ipc.open_file(pa.memory_map(file.path))
+        return ipc.open_file(_source(file))
     except _ERRORS as exc:
         raise _bad(file, exc, "file") from exc
 
 
 def _stream_batches(file: DataFile) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
     try:
-        reader = ipc.open_stream(pa.memory_map(file.path))
+        reader = ipc.open_stream(_source(file))
     except _ERRORS as exc:
         raise _bad(file, exc, "stream") from exc
 

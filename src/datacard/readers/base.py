@@ -21,9 +21,11 @@ import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, BinaryIO, ClassVar, Protocol
 
 from datacard.errors import SourceError
+from datacard.remote import file_size, is_url, open_input
+from datacard.remote import read_range as remote_range
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -174,6 +176,8 @@ def pyarrow_message(exc: BaseException, limit: int = 200) -> str:
 
 def check_file(file: DataFile) -> int:
     """The size of ``file`` in bytes; SourceError if it is missing, not a file, or empty."""
+    if is_url(file.path):
+        return _check_url(file)
     try:
         info = Path(file.path).stat()
     except OSError as exc:
@@ -195,6 +199,44 @@ def check_file(file: DataFile) -> int:
             hint="remove it, or regenerate it",
         )
     return info.st_size
+
+
+def _check_url(file: DataFile) -> int:
+    try:
+        size = file_size(file.path)
+    except IsADirectoryError as exc:
+        raise SourceError(
+            "is not a file (a folder?)", where=where(file), hint="point datacard at a file"
+        ) from exc
+    except OSError as exc:
+        raise SourceError(
+            f"cannot open the URL: {exc.strerror or exc}",
+            where=where(file),
+            hint="check that it exists and that your credentials can read it",
+        ) from exc
+    if size == 0:
+        raise SourceError(
+            "the file is empty (0 bytes)", where=where(file), hint="remove it, or regenerate it"
+        )
+    return size
+
+
+def open_stream(file: DataFile) -> pa.NativeFile:
+    """The file's bytes as a (decompressing) Arrow input stream, read through fsspec for a URL."""
+    import pyarrow as pa
+
+    source: str | BinaryIO = open_input(file.path) if is_url(file.path) else file.path
+    return pa.input_stream(source, compression=file.compression)
+
+
+def read_range(path: str, start: int, end: int) -> pa.Buffer:
+    """Bytes ``[start, end)`` of an uncompressed file, as one bounded read."""
+    import pyarrow as pa
+
+    if is_url(path):
+        return pa.py_buffer(remote_range(path, start, end))
+    with pa.OSFile(path) as handle:  # a plain read: bounded, unlike mapped pages
+        return handle.read_at(end - start, start)
 
 
 def unique_names(names: Sequence[str]) -> list[str]:

@@ -1,5 +1,7 @@
 """CSV and TSV files (optionally .gz/.bz2/.zst): pyarrow's streaming reader, one partition per file.
 
+A URL (:mod:`datacard.remote`) is read through fsspec; its byte ranges are ranged reads.
+
 The happy path is all pyarrow. Only when pyarrow reports a problem (or a cell holds a line break,
 the mark of a quote that swallowed later rows) do we re-scan the text with Python's ``csv``
 module to name the line, and the column, at fault.
@@ -30,11 +32,14 @@ from datacard.readers.base import (
     check_file,
     columns_to_read,
     finish_batch,
+    open_stream,
     pyarrow_message,
+    read_range,
     rename_warnings,
     unique_names,
     where,
 )
+from datacard.remote import file_size, is_url, open_input, stamp
 
 #: Bytes per block read (and type-inferred) at a time; ~50-100k rows of a typical table.
 BLOCK_SIZE = 8 << 20
@@ -66,15 +71,14 @@ def _open(
     types: dict[str, pa.DataType] | None = None
     stream: pa.NativeFile
     if byte_range is None:
-        stream = pa.input_stream(file.path, compression=file.compression)
+        stream = open_stream(file)
     else:
         schema = _file_schema(file.path, *_stamp(file.path), _delimiter(file))
         start, end = byte_range
         names = schema.names if start > 0 else None
         if len(set(schema.names)) == len(schema.names):
             types = {f.name: f.type for f in schema}
-        with pa.OSFile(file.path) as handle:  # a plain read: bounded, unlike mapped pages
-            stream = pa.BufferReader(handle.read_at(end - start, start))
+        stream = pa.BufferReader(read_range(file.path, start, end))
     try:
         reader = pacsv.open_csv(
             stream,
@@ -121,7 +125,7 @@ class CsvReader:
         A range ends after a newline with an even number of quote characters before it, so it
         never cuts a quoted field (RFC 4180 quoting: a doubled quote keeps the parity).
         """
-        size = Path(file.path).stat().st_size
+        size = file_size(file.path)
         if file.compression is not None or size < 2 * RANGE_BYTES:
             return [Partition(file=file, unit=file.rel)]
         bounds = record_boundaries(file.path, RANGE_BYTES)
@@ -178,13 +182,15 @@ def _check_text(file: DataFile, schema: pa.Schema) -> None:
         )
 
 
-def _stamp(path: str) -> tuple[int, int]:
+def _stamp(path: str) -> tuple[int, int | str]:
+    if is_url(path):
+        return stamp(path)
     info = Path(path).stat()
     return info.st_size, info.st_mtime_ns
 
 
 @functools.lru_cache(maxsize=32)
-def _file_schema(path: str, size: int, mtime_ns: int, delimiter: str) -> pa.Schema:
+def _file_schema(path: str, size: int, version: int | str, delimiter: str) -> pa.Schema:
     """The column names and types pyarrow infers from the file's first block (cached)."""
     file = DataFile(path=path, rel=Path(path).name, split="", format="csv")
     reader = _open(file)
@@ -201,9 +207,9 @@ def record_boundaries(path: str, target: int) -> list[int]:
     hashing it and keeps no more than a window in memory.
     """
     window = 1 << 20
-    size = Path(path).stat().st_size
+    size = file_size(path)
     bounds = [0]
-    with Path(path).open("rb") as handle:
+    with open_input(path) as handle:
         position = 0  # bytes read so far
         quotes = 0  # quote characters before ``position``
         while size - bounds[-1] > 2 * target:
@@ -248,7 +254,7 @@ def _open_quote_at_end(file: DataFile) -> bool:
     quotes: a quote opened there is closed by end of file, silently, in pyarrow."""
     if file.compression is not None:
         return False
-    with Path(file.path).open("rb") as handle:
+    with open_input(file.path) as handle:
         size = handle.seek(0, 2)
         handle.seek(max(0, size - (1 << 16)))
         tail = handle.read()
@@ -265,7 +271,7 @@ class _BadText(Exception):
 
 
 def _raw_lines(file: DataFile) -> Iterator[bytes]:
-    with pa.input_stream(file.path, compression=file.compression) as stream:
+    with open_stream(file) as stream:
         rest = b""
         while chunk := stream.read(1 << 20):
             lines = (rest + chunk).split(b"\n")

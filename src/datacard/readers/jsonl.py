@@ -2,6 +2,7 @@
 
 A file is read whole (types unified over all lines), except a large uncompressed one, which is
 read in byte ranges of lines (bounded memory, in parallel) with the types of its first range.
+A URL (:mod:`datacard.remote`) is read through fsspec; its byte ranges are ranged reads.
 Only if pyarrow fails do we re-scan the lines with Python's ``json`` to name the line and field.
 
 >>> kind_of(3), kind_of(2.5), kind_of(True), kind_of("x")
@@ -29,10 +30,13 @@ from datacard.readers.base import (
     check_file,
     columns_to_read,
     finish_batch,
+    open_stream,
     pyarrow_message,
+    read_range,
     unique_names,
     where,
 )
+from datacard.remote import file_size, is_url, open_input, stamp
 
 #: Bytes parsed per block; a line longer than this is retried with a bigger block.
 BLOCK_SIZE = 16 << 20
@@ -43,7 +47,7 @@ _ERRORS = (pa.ArrowException, OSError, ValueError)
 
 
 def _raw_lines(file: DataFile) -> Iterator[bytes]:
-    with pa.input_stream(file.path, compression=file.compression) as stream:
+    with open_stream(file) as stream:
         rest = b""
         while chunk := stream.read(1 << 20):
             lines = (rest + chunk).split(b"\n")
@@ -86,10 +90,8 @@ def read_table(
 
 def _open_range(file: DataFile, byte_range: tuple[int, int] | None) -> pa.NativeFile:
     if byte_range is None:
-        return pa.input_stream(file.path, compression=file.compression)
-    start, end = byte_range
-    with pa.OSFile(file.path) as handle:  # a plain read: bounded, unlike mapped pages
-        return pa.BufferReader(handle.read_at(end - start, start))
+        return open_stream(file)
+    return pa.BufferReader(read_range(file.path, *byte_range))
 
 
 def line_boundaries(path: str, target: int) -> list[int]:
@@ -98,9 +100,9 @@ def line_boundaries(path: str, target: int) -> list[int]:
     A JSON line holds no raw newline (inside strings it is escaped), so any newline ends a
     record.
     """
-    size = Path(path).stat().st_size
+    size = file_size(path)
     bounds = [0]
-    with Path(path).open("rb") as handle:
+    with open_input(path) as handle:
         while size - bounds[-1] > 2 * target:
             handle.seek(bounds[-1] + target)
             skipped = 0
@@ -117,7 +119,7 @@ def line_boundaries(path: str, target: int) -> list[int]:
 
 
 @functools.lru_cache(maxsize=32)
-def _first_range_schema(path: str, size: int, mtime_ns: int, end: int) -> pa.Schema:
+def _first_range_schema(path: str, size: int, version: int | str, end: int) -> pa.Schema:
     file = DataFile(path=path, rel=Path(path).name, split="", format="jsonl")
     return read_table(file, (0, end)).schema
 
@@ -148,12 +150,14 @@ class JsonlReader:
 
     @staticmethod
     def _ranges(file: DataFile) -> list[int] | None:
-        if file.compression is not None or Path(file.path).stat().st_size < 2 * RANGE_BYTES:
+        if file.compression is not None or file_size(file.path) < 2 * RANGE_BYTES:
             return None
         return line_boundaries(file.path, RANGE_BYTES)
 
     @staticmethod
     def _schema(file: DataFile, first_end: int) -> pa.Schema:
+        if is_url(file.path):
+            return _first_range_schema(file.path, *stamp(file.path), first_end)
         info = Path(file.path).stat()
         return _first_range_schema(file.path, info.st_size, info.st_mtime_ns, first_end)
 

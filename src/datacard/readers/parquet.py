@@ -1,5 +1,8 @@
 """Parquet files: one partition per group of row groups (about 256k rows).
 
+A URL (:mod:`datacard.remote`) is read through its fsspec filesystem: the footer, then only the
+column chunks a partition asks for (ranged reads).
+
 Strings stored dictionary-encoded are read as Arrow dictionaries (cheap for low-cardinality
 columns); everything else is read as stored.
 
@@ -30,6 +33,7 @@ from datacard.readers.base import (
     unique_names,
     where,
 )
+from datacard.remote import filesystem, is_url
 
 _ERRORS = (pa.ArrowException, OSError, ValueError)
 _DICT_ENCODINGS = frozenset({"PLAIN_DICTIONARY", "RLE_DICTIONARY"})
@@ -42,9 +46,16 @@ def _open(
 ) -> pq.ParquetFile:
     if metadata is None:
         check_file(file)
+    source, fs = file.path, None
+    if is_url(file.path):
+        fs, source = filesystem(file.path)
     try:
         return pq.ParquetFile(
-            file.path, memory_map=False, read_dictionary=read_dictionary, metadata=metadata
+            source,
+            memory_map=False,
+            read_dictionary=read_dictionary,
+            metadata=metadata,
+            filesystem=fs,
         )
     except _ERRORS as exc:
         raise SourceError(

@@ -1,0 +1,291 @@
+"""``leaks`` and ``contamination`` on a Dask cluster find what the local engine finds.
+
+One real LocalCluster of 2 worker processes for the module. Leaks on Dask runs as
+hash-partitioned joins (:mod:`datacard.leakage.shuffle`); its summaries and its pairs file
+must equal the local engine's, pair for pair and in order. The bucketed joins are also checked
+against the global pair functions on random hashes, without a cluster.
+"""
+
+from __future__ import annotations
+
+import doctest
+import itertools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from datacard.executors.dask import DaskExecutor
+from datacard.leakage import minhash, pairs, shuffle
+from datacard.leakage.contamination import run_contamination
+from datacard.leakage.leaks import LeaksResult, run_leaks
+from datacard.leakage.minhash import band_keys, lsh_candidates
+from datacard.leakage.pairs import exact_pairs, label_pairs
+from datacard.leakage.partscan import PartScan, TextScan
+
+VOCAB = np.array(
+    [
+        "".join(np.random.default_rng(i).choice(list("bcdfghjklmnpqrstvwz"), 3)) + "a"
+        for i in range(4000)
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[DaskExecutor]:
+    executor = DaskExecutor.connect(None, workers=2)
+    try:
+        yield executor
+    finally:
+        executor.close()
+
+
+def _doc(rng: np.random.Generator, words: int = 50) -> str:
+    return " ".join(rng.choice(VOCAB, words))
+
+
+def _edit(rng: np.random.Generator, text: str) -> str:
+    """About 6 % of the words edited: a sentence of the same document, lightly reworded."""
+    words = text.split()
+    for _ in range(max(1, len(words) // 16)):
+        words[int(rng.integers(len(words)))] = str(rng.choice(VOCAB))
+    return " ".join(words)
+
+
+def _write(root: Path, split: str, name: str, rows: list[dict[str, Any]], group: int = 0) -> None:
+    (root / split).mkdir(parents=True, exist_ok=True)
+    path = root / split / name
+    if name.endswith(".parquet"):
+        pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=group)
+    elif name.endswith(".csv"):
+        pacsv.write_csv(pa.Table.from_pylist(rows), path)
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """train: a Parquet file of 5 row groups, a CSV and a JSON Lines file; validation: 3 row
+    groups; test: 3 row groups and a JSON Lines file. Two text columns, a label.
+
+    Planted: exact copies of whole rows across splits and within train (across files and row
+    groups), near duplicates (a few words edited; in the body, or only in the title), the same
+    inputs with another label across and within splits, empty and null texts.
+    """
+    rng = np.random.default_rng(11)
+    root = tmp_path_factory.mktemp("dask-leaks")
+
+    def fresh(n: int) -> list[dict[str, Any]]:
+        return [
+            {"body": _doc(rng), "title": _doc(rng, 8), "label": str(rng.choice(["a", "b", "c"]))}
+            for _ in range(n)
+        ]
+
+    train, extra, more = fresh(1000), fresh(150), fresh(150)
+    val, test, tail = fresh(300), fresh(300), fresh(120)
+    every = train + extra + more
+    for k in range(60):  # exact copies: train -> test, validation, within train
+        test[(7 * k) % 300] = dict(every[(13 * k) % 1300])
+        val[(11 * k + 5) % 300] = dict(every[(17 * k + 3) % 1300])
+        train[(19 * k + 600) % 1000] = dict(train[(5 * k) % 500])
+    for k in range(50):  # near: body edited; title edited; within a split
+        src = every[(23 * k + 1) % 1300]
+        test[(7 * k + 3) % 300] = {**src, "body": _edit(rng, src["body"])}
+        tail[(3 * k) % 120] = {**src, "title": src["title"] + " zq"}
+        val[(11 * k + 7) % 300] = {**val[(3 * k) % 150], "body": _edit(rng, val[k]["body"])}
+    for k in range(30):  # label conflicts: same inputs, another label
+        src = every[(29 * k + 2) % 1300]
+        other = {"a": "b", "b": "c", "c": "a"}[src["label"]]
+        test[(7 * k + 5) % 300] = {**src, "label": other}
+        more[(5 * k + 1) % 150] = {
+            **train[k],
+            "label": {"a": "c", "b": "a", "c": "b"}[train[k]["label"]],
+        }
+    for k in range(6):  # documents without words
+        test[290 + k]["body"] = "" if k % 2 else "!!! ..."
+        tail[110 + k]["title"] = "---"
+    _write(root, "train", "a.parquet", train, 200)
+    _write(root, "train", "b.csv", extra)
+    _write(root, "train", "c.jsonl", more)
+    _write(root, "validation", "v.parquet", val, 100)
+    _write(root, "test", "t.parquet", test, 100)
+    _write(root, "test", "u.jsonl", tail)
+    return root
+
+
+def _same(local: LeaksResult, remote: LeaksResult) -> None:
+    assert remote.splits == local.splits
+    assert remote.to_json() == local.to_json()
+    assert [f.to_dict() for f in remote.findings] == [f.to_dict() for f in local.findings]
+
+
+def test_leaks_on_dask_equal_local(data: Path, cluster: DaskExecutor, tmp_path: Path) -> None:
+    options: dict[str, Any] = {"text": ["body", "title"], "label": "label", "threshold": 0.7}
+    seen: list[tuple[int, int]] = []
+    local = run_leaks(data, workers=1, out=tmp_path / "local.parquet", **options)
+    remote = run_leaks(
+        data,
+        engine=cluster,
+        out=tmp_path / "dask.parquet",
+        progress=lambda done, total: seen.append((done, total)),
+        **options,
+    )
+    _same(local, remote)
+    counts = {(p.kind, p.a, p.b): p.count for p in local.pairs}
+    assert counts["exact", "train", "test"] >= 55
+    assert counts["exact", "train", "train"] >= 55
+    assert counts["near", "train", "test"] >= 95
+    assert counts["near", "validation", "validation"] >= 40
+    assert counts["label-conflict", "train", "test"] >= 25
+    assert counts["label-conflict", "train", "train"] >= 25
+    written = pq.read_table(tmp_path / "local.parquet")
+    assert written.num_rows > 400
+    assert pq.read_table(tmp_path / "dask.parquet").equals(written)  # same pairs, same order
+    total = seen[-1][1]
+    assert total == 14 + 1  # 14 partitions scanned, then the joins
+    assert [d for d, _ in seen] == [*range(1, total), total]
+
+
+def test_leaks_on_dask_without_text_or_label(data: Path, cluster: DaskExecutor) -> None:
+    for options in ({"key": ["body"]}, {"key": ["title", "label"], "label": "label"}):
+        local = run_leaks(data, workers=1, **options)  # type: ignore[arg-type]
+        _same(local, run_leaks(data, engine=cluster, **options))  # type: ignore[arg-type]
+
+
+def test_image_leaks_on_dask_equal_local(tmp_path: Path, cluster: DaskExecutor) -> None:
+    """Image folders: the scans stay on the workers, the pHashes come to the client."""
+    from PIL import Image
+
+    def photo(seed: int, size: int = 64) -> Image.Image:
+        small = np.random.default_rng(seed).integers(0, 256, (6, 6, 3), dtype=np.uint8)
+        return Image.fromarray(small).resize((size, size), Image.Resampling.BICUBIC)
+
+    root = tmp_path / "pets"
+    for split, name, image in [
+        *(("train", f"{'cat' if i % 2 else 'dog'}/{i}.png", photo(i)) for i in range(6)),
+        ("test", "cat/same_as_1.png", photo(1)),
+        ("test", "dog/resized_2.png", photo(2).resize((56, 56))),
+        ("test", "dog/relabelled_3.png", photo(3)),
+    ]:
+        (root / split / name).parent.mkdir(parents=True, exist_ok=True)
+        image.save(root / split / name)
+    local = run_leaks(root, label="label", workers=1)
+    remote = run_leaks(root, label="label", engine=cluster)
+    _same(local, remote)
+    assert remote.media_files == local.media_files
+    assert {(p.kind, p.count) for p in local.pairs if p.a != p.b} == {
+        ("exact", 2),
+        ("near", 1),
+        ("label-conflict", 1),
+    }
+
+
+# ------------------------------------------------------------------ the joins, without Dask
+
+
+@st.composite
+def scans(draw: st.DrawFn) -> tuple[list[PartScan], list[int], np.ndarray[Any, Any], int]:
+    """Partitions of 0-30 rows, each of one of 1-3 splits, with colliding hashes and labels."""
+    splits = draw(st.integers(1, 3))
+    sizes = draw(st.lists(st.integers(0, 30), min_size=1, max_size=6))
+    out: list[PartScan] = []
+    split_of: list[int] = []
+    small = st.integers(0, 12)
+    for size in sizes:
+        h = draw(st.lists(small, min_size=size, max_size=size))
+        i = draw(st.lists(small, min_size=size, max_size=size))
+        lab = draw(st.lists(st.integers(0, 2), min_size=size, max_size=size))
+        mix = (np.array(h, np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ np.uint64(99)
+        out.append(
+            PartScan(size, mix, np.array(i, np.uint64) * np.uint64(3), np.array(lab, np.uint64))
+        )
+        split_of.append(draw(st.integers(0, splits - 1)))
+    rank = np.array(draw(st.permutations(range(splits))), np.int64)
+    return out, split_of, rank, draw(st.integers(1, 5))
+
+
+@given(scans())
+def test_bucketed_joins_equal_the_global_pairs(
+    drawn: tuple[list[PartScan], list[int], np.ndarray[Any, Any], int],
+) -> None:
+    parts, split_of, rank, k = drawn
+    starts = np.cumsum([0, *(p.rows for p in parts)])
+    n = int(starts[-1])
+    cuts = [
+        shuffle.cut(p, int(s), sid, k, label=True) for p, s, sid in zip(parts, starts, split_of)
+    ]
+    joined = [shuffle.join([c[b] for c in cuts], rank, n, label=True) for b in range(k)]
+    split = np.repeat(np.array(split_of, np.int64), [p.rows for p in parts])
+    exact = np.concatenate([p.exact for p in parts])
+    inputs = np.concatenate([p.inputs for p in parts])
+    labels = np.concatenate([p.labels for p in parts])
+    want = exact_pairs(exact, split, rank)
+    got = shuffle.in_order([j.exact for j in joined])
+    assert [g.tolist() for g in got] == [w.tolist() for w in want]
+    want = label_pairs(inputs, labels, split, rank)
+    got = shuffle.in_order([j.labels for j in joined if j.labels is not None])
+    assert [g.tolist() for g in got] == [w.tolist() for w in want]
+
+
+@given(
+    st.lists(st.lists(st.integers(0, 3), min_size=6, max_size=6), min_size=1, max_size=30),
+    st.lists(st.integers(1, 10), min_size=1, max_size=4),
+    st.integers(1, 4),
+)
+def test_bucketed_lsh_candidates_equal_the_global_ones(
+    values: list[list[int]], sizes: list[int], k: int
+) -> None:
+    sig = np.array(values, np.uint32)
+    sig[::7] = minhash.EMPTY32  # documents without words pair with none
+    bounds = np.cumsum([0, *sizes])
+    bounds = np.minimum(bounds, len(sig))
+    bounds[-1] = len(sig)
+    cuts = []
+    for lo, hi in itertools.pairwise(bounds):
+        count = int(hi - lo)
+        text = TextScan(np.zeros(count + 1, np.int64), np.zeros(0, np.uint32), sig[lo:hi])
+        scan = PartScan(count, np.zeros(count, np.uint64), *(np.zeros(0, np.uint64),) * 2)
+        scan.text["t"] = text
+        cuts.append(shuffle.cut(scan, int(lo), 0, k, text=("t",), bands=3, rows=2))
+    n = len(sig)
+    joined = [
+        shuffle.join([c[b] for c in cuts], np.zeros(1, np.int64), n, text=1, bands=3)
+        for b in range(k)
+    ]
+    got = np.unique(np.concatenate([j.candidates[0] for j in joined]))
+    want = lsh_candidates(sig, 3, 2)
+    assert got.tolist() == (want[:, 0] * n + want[:, 1]).tolist()
+    assert band_keys(sig[:0], 3, 2).shape == (0, 3)
+
+
+# ------------------------------------------------------------------ contamination
+
+
+def test_contamination_on_dask_equals_local(tmp_path: Path, cluster: DaskExecutor) -> None:
+    rng = np.random.default_rng(5)
+    items = [_doc(rng, 30) for _ in range(40)]
+    docs = [_doc(rng, 80) for _ in range(1200)]
+    for k in range(10):  # verbatim, edited, inside a longer document
+        text = items[k] if k % 2 else _edit(rng, items[k])
+        docs[97 * k + 3] = _doc(rng, 20) + " " + text + " " + _doc(rng, 20)
+    _write(tmp_path / "data", "train", "a.parquet", [{"text": d} for d in docs[:800]], 200)
+    _write(tmp_path / "data", "train", "b.jsonl", [{"text": d} for d in docs[800:]])
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text("".join(json.dumps({"q": q}) + "\n" for q in items), encoding="utf-8")
+    local = run_contamination(tmp_path / "data", [f"{bench}:q"], workers=1)
+    remote = run_contamination(tmp_path / "data", [f"{bench}:q"], engine=cluster)
+    assert remote.to_json() == local.to_json()
+    assert local.benchmarks[0].contaminated >= 9
+
+
+@pytest.mark.parametrize("module", [shuffle, pairs, minhash])
+def test_doctests(module: object) -> None:
+    assert doctest.testmod(module).failed == 0  # type: ignore[arg-type]
