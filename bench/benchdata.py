@@ -7,8 +7,11 @@ leaves numpy and pyarrow to generate.py, which it runs as a subprocess.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_DATA_DIR = BENCH_DIR / "data"
@@ -40,3 +43,17 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("pq10m", "pq10m", "long_10m.parquet", ROWS_10M, "parquet"),
 )
 DATASETS_BY_KEY: dict[str, Dataset] = {d.key: d for d in DATASETS}
+
+
+def load_bench_run() -> ModuleType:
+    """bench/run.py as the module ``bench_run`` (its measuring helpers and replace_section),
+    for the scripts in bench/*/ that are all named run.py (a plain import would find
+    themselves)."""
+    if "bench_run" in sys.modules:
+        return sys.modules["bench_run"]
+    spec = importlib.util.spec_from_file_location("bench_run", BENCH_DIR / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module

@@ -8,8 +8,14 @@ each as an explicit test when it turns up).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    from datacard.executors.dask import DaskExecutor
 
 settings.register_profile(
     "datacard",
@@ -19,3 +25,15 @@ settings.register_profile(
 )
 settings.register_profile("datacard-ci", parent=settings.get_profile("datacard"), derandomize=True)
 settings.load_profile("datacard-ci" if os.environ.get("DATACARD_CI") else "datacard")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[DaskExecutor]:
+    """A real Dask LocalCluster of 2 worker processes, one per test module that asks for it."""
+    from datacard.executors.dask import DaskExecutor
+
+    executor = DaskExecutor.connect(None, workers=2)
+    try:
+        yield executor
+    finally:
+        executor.close()

@@ -10,7 +10,6 @@ import math
 import os
 import signal
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +31,6 @@ from datacard.workflow import init_card
 ROWS = 48_000
 EXACT = ("type", "kind", "count", "nulls", "nan", "posinf", "neginf", "min", "max")
 MOMENTS = ("mean", "std", "skewness")
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[DaskExecutor]:
-    executor = DaskExecutor.connect(None, workers=2)
-    try:
-        yield executor
-    finally:
-        executor.close()
 
 
 def _dataset(root: Path) -> dict[str, np.ndarray[Any, Any]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import doctest
 import itertools
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +36,6 @@ VOCAB = np.array(
         for i in range(4000)
     ]
 )
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[DaskExecutor]:
-    executor = DaskExecutor.connect(None, workers=2)
-    try:
-        yield executor
-    finally:
-        executor.close()
 
 
 def _doc(rng: np.random.Generator, words: int = 50) -> str:

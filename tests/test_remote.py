@@ -88,15 +88,6 @@ def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(csv_reader, "RANGE_BYTES", SMALL_RANGE)
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[DaskExecutor]:
-    executor = DaskExecutor.connect(None, workers=2)
-    try:
-        yield executor
-    finally:
-        executor.close()
-
-
 @pytest.fixture
 def memory() -> Iterator[MemoryFileSystem]:
     fs = fsspec.filesystem("memory")

@@ -69,3 +69,24 @@ def test_a_url_card_checks_on_a_dask_cluster(tmp_path: Path) -> None:
 def test_data_must_be_a_url(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["init", str(tmp_path / "c"), "--data", str(tmp_path)])
     assert result.exit_code == 2 and "is not a URL" in result.output
+
+
+def test_leaks_and_contamination_read_the_cards_url(tmp_path: Path) -> None:
+    data, cards = tmp_path / "bucket" / "qa", tmp_path / "cards" / "qa"
+    texts = [f"question number {i} about the topic {i % 7} and more words" for i in range(400)]
+    for split, rows in (("train", texts[:300]), ("test", texts[290:])):  # 10 shared
+        (data / split).mkdir(parents=True)
+        pq.write_table(pa.table({"q": rows}), data / split / "part.parquet")
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text("".join(json.dumps({"question": t}) + "\n" for t in texts[5:8]))
+    runner = CliRunner()
+    made = runner.invoke(app, ["init", str(cards), "--data", f"file://{data}"])
+    assert made.exit_code == 0, made.output
+
+    leaks = runner.invoke(app, ["leaks", str(cards), "--text", "q", "--json"])
+    pairs = json.loads(leaks.output)["pairs"]
+    exact = [p for p in pairs if p["kind"] == "exact" and p["a"] != p["b"]]
+    assert exact and exact[0]["count"] == 10, leaks.output
+
+    found = runner.invoke(app, ["contamination", str(cards), "--benchmark", f"{bench}:question"])
+    assert found.exit_code == 1 and "3 of 3" in found.output, found.output

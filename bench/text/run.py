@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import inspect
 import itertools
 import json
@@ -67,15 +66,12 @@ CASES = ("corpus", "threads", "chat")
 
 
 def _load_bench_run() -> Any:
-    """bench/run.py as a module (its measuring helpers)."""
+    """bench/run.py as a module (its measuring helpers), loaded when first needed."""
     if str(BENCH_DIR) not in sys.path:
         sys.path.insert(0, str(BENCH_DIR))
-    spec = importlib.util.spec_from_file_location("bench_run", BENCH_DIR / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_run"] = module
-    spec.loader.exec_module(module)
-    return module
+    from benchdata import load_bench_run
+
+    return load_bench_run()
 
 
 # --------------------------------------------------------------------------- data

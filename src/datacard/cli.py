@@ -135,6 +135,19 @@ def _engine(engine: str, scheduler: str | None, workers: int | None) -> Iterator
         yield opened
 
 
+def _data_location(root: Path) -> str | Path:
+    """The data of the card in ``root``: its ``policy.data`` URL, or ``root`` itself."""
+    from datacard.workflow import card_path
+    from datacard.yamlio import load_card
+
+    path = card_path(root)
+    if root.is_dir() and path.exists():
+        data = load_card(path).card.policy.data
+        if data is not None:
+            return data
+    return root
+
+
 def _prefetch_hashes(
     root: Path, splits: dict[str, list[str]] | None = None, engine: str = "local"
 ) -> None:
@@ -631,7 +644,7 @@ def contamination(
 
     with _engine(engine, scheduler, workers) as eng, _progress("indexing data") as progress:
         result = run_contamination(
-            root,
+            _data_location(root),
             benchmark,
             text=text or [],
             n=n,

@@ -18,6 +18,7 @@ URL string, never an open file, so the partitions that carry it stay picklable: 
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from pathlib import Path
@@ -136,8 +137,17 @@ def open_input(path: str | os.PathLike[str]) -> BinaryIO:
     if not is_url(path):
         return Path(path).open("rb")
     fs, inner = filesystem(str(path))
+    if shares_handles(fs):  # a private copy: readers in two threads must not share a position
+        return io.BytesIO(fs.cat_file(inner))
     handle: BinaryIO = fs.open(inner, mode="rb")
     return handle
+
+
+def shares_handles(fs: Any) -> bool:
+    """Whether ``fs.open`` hands every reader the same file object (fsspec's ``memory://``
+    returns the stored buffer itself, rewound): such files are read from private copies."""
+    protocols = (fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)
+    return "memory" in protocols
 
 
 def _info(url: str) -> dict[str, Any]:

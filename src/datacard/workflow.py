@@ -412,7 +412,9 @@ def _check(
         from datacard.leakage.contamination import contamination_findings
 
         folder = root if root.is_dir() else root.parent
-        findings += contamination_findings(folder, policy, workers=workers, engine=engine)
+        findings += contamination_findings(
+            folder, policy, workers=workers, engine=engine, data=policy.data
+        )
     return findings
 
 

@@ -414,10 +414,12 @@ def contamination_findings(
     workers: int | None = None,
     progress: Progress | None = None,
     engine: Engine = None,
+    data: str | os.PathLike[str] | None = None,
 ) -> list[Finding]:
     """Findings for the benchmarks listed in a card's ``policy.contamination`` (for ``check``).
 
-    Benchmark paths are relative to the card's folder ``root``; no benchmarks, no findings.
+    Benchmark paths are relative to the card's folder ``root``; the training data is ``data``
+    (the card's ``policy.data`` URL) or ``root``; no benchmarks, no findings.
     """
     from datacard.card import ContaminationPolicy
 
@@ -427,7 +429,7 @@ def contamination_findings(
     folder = Path(root)
     folder = folder.parent if folder.is_file() else folder
     return run_contamination(
-        root,
+        data if data is not None else root,
         list(settings.benchmarks),
         n=settings.n,
         threshold=settings.threshold,

@@ -125,7 +125,8 @@ def run_leaks(
     if not 0 <= image_distance < media.HASH_BITS:
         raise UsageError(f"the image distance must be in 0..63 bits, got {image_distance}")
     if label is None or splits is None:
-        card_label, card_splits = _card_defaults(root)
+        card_label, card_splits, card_data = _card_defaults(root)
+        root = card_data if card_data is not None else root  # a card of data behind a URL
         label = card_label if label is None else label
         splits = card_splits if splits is None else splits
     layout = discover(root, splits or None)
@@ -234,16 +235,20 @@ _CONVENTIONAL = {"train": 0, "training": 0, "validation": 1, "valid": 1, "val": 
 _CONVENTIONAL |= {"test": 2, "testing": 2, "eval": 2, "evaluation": 2}
 
 
-def _card_defaults(root: str | Path) -> tuple[str | None, dict[str, list[str]]]:
-    """The card's ``policy.label`` and ``policy.splits``, when the dataset has a card."""
+def _card_defaults(root: str | Path) -> tuple[str | None, dict[str, list[str]], str | None]:
+    """The card's ``policy.label``, ``policy.splits`` and ``policy.data`` (the data's URL),
+    when the dataset has a card."""
+    from datacard.remote import is_url
     from datacard.workflow import card_path
     from datacard.yamlio import load_card
 
+    if is_url(str(root)):
+        return None, {}, None
     path = card_path(root)
     if not path.exists():
-        return None, {}
+        return None, {}, None
     policy = load_card(path).card.policy
-    return policy.label, {k: list(v) for k, v in policy.splits.items()}
+    return policy.label, {k: list(v) for k, v in policy.splits.items()}, policy.data
 
 
 def _plan(

@@ -13,7 +13,7 @@ frozenset({'parquet'})
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,7 +33,7 @@ from datacard.readers.base import (
     unique_names,
     where,
 )
-from datacard.remote import filesystem, is_url
+from datacard.remote import filesystem, is_url, open_input, shares_handles
 
 _ERRORS = (pa.ArrowException, OSError, ValueError)
 _DICT_ENCODINGS = frozenset({"PLAIN_DICTIONARY", "RLE_DICTIONARY"})
@@ -46,9 +46,12 @@ def _open(
 ) -> pq.ParquetFile:
     if metadata is None:
         check_file(file)
-    source, fs = file.path, None
+    source: Any = file.path
+    fs = None
     if is_url(file.path):
         fs, source = filesystem(file.path)
+        if shares_handles(fs):
+            source, fs = open_input(file.path), None
     try:
         return pq.ParquetFile(
             source,
