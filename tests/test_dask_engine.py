@@ -263,3 +263,47 @@ def test_the_local_engine_never_imports_dask(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("row_group_size", [6_000, 100_000])  # many partitions; a column split
+def test_duplicate_rows_are_counted_by_a_shuffle_not_up_the_tree(
+    tmp_path: Path, cluster: DaskExecutor, row_group_size: int
+) -> None:
+    rng = np.random.default_rng(11)
+    n = 30_000
+    for k in range(2):  # few distinct rows: many duplicates, within and across files
+        table = pa.table(
+            {
+                "a": pa.array(rng.integers(0, 40, n)),
+                "b": pa.array(rng.choice(["x", "y", "z"], n)),
+                "c": pa.array(rng.integers(0, 5, n).astype(float)),
+            }
+        )
+        pq.write_table(table, tmp_path / f"part-{k}.parquet", row_group_size=row_group_size)
+    local = profile(tmp_path, workers=1).splits["train"]
+    on_dask = profile(tmp_path, engine=cluster)
+    sp = on_dask.splits["train"]
+    assert sp.row_hashes == {}  # they never came back to the client
+    assert sp.duplicate_rows() == local.duplicate_rows() > 50_000
+    assert on_dask.measured().splits["train"].duplicate_rows == local.duplicate_rows()
+
+
+def test_cut_and_count_equal_the_sorted_count() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from datacard.profiling import count_duplicates, cut_row_hashes
+
+    @given(
+        st.lists(st.lists(st.integers(0, 30), max_size=40), min_size=1, max_size=6),
+        st.integers(1, 7),
+    )
+    def check(parts: list[list[int]], buckets: int) -> None:
+        pieces = [{("s", f"u{i}"): np.array(p, np.uint64)} for i, p in enumerate(parts)]
+        cut = [cut_row_hashes(pieces[i :: 2], buckets) for i in range(2)]  # two groups
+        counts = [count_duplicates([c[k] for c in cut]) for k in range(buckets)]
+        every = np.sort(np.array([v for p in parts for v in p], np.uint64))
+        expected = int(np.count_nonzero(every[1:] == every[:-1]))
+        assert sum(c.get("s", 0) for c in counts) == expected
+
+    check()

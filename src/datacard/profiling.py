@@ -50,6 +50,9 @@ if TYPE_CHECKING:
 PARALLEL_THRESHOLD = 16 << 20
 #: A media file counts as at least this many bytes of work (decoding costs more than reading).
 MEDIA_WORK = 256 << 10
+#: On a cluster, a bucket of the row-hash shuffle covers about this much data (its hashes:
+#: ~8 bytes a row, a few % of the data), so that every bucket fits one worker.
+SHUFFLE_BUCKET_BYTES = 4 << 30
 #: Hex digits of a member's sha256 kept in the sidecar (to name the member that changed).
 MEMBER_DIGITS = 16
 Progress = Callable[[int, int], None]
@@ -316,6 +319,90 @@ def merged(a: Profile, b: Profile) -> Profile:
     return a.merge(b)
 
 
+#: A partition's row hashes, by (split, unit): the one O(rows) part of a partial profile.
+RowHashes = dict[tuple[str, str], U64]
+
+
+def _run_apart(task: _Task) -> tuple[Profile, RowHashes]:
+    """A partition's profile without its row hashes, and the row hashes (to be shuffled)."""
+    partial = _run(task)
+    hashes: RowHashes = {}
+    for split, sp in partial.splits.items():
+        for unit, values in sp.row_hashes.items():
+            hashes[(split, unit)] = values
+        sp.row_hashes = {}
+    return partial, hashes
+
+
+def cut_row_hashes(parts: list[RowHashes], buckets: int) -> list[dict[str, U64]]:
+    """The row hashes of a group of partitions, cut by value into ``buckets`` pieces per split.
+    A unit split by columns has its partial hashes summed first (its partitions share a group).
+
+    >>> h = {("train", "u"): np.array([5, 8, 5], np.uint64)}
+    >>> [p["train"].tolist() for p in cut_row_hashes([h], 2)]
+    [[8], [5, 5]]
+    """
+    units: RowHashes = {}
+    for part in parts:
+        for key, values in part.items():
+            units[key] = values.copy() if key not in units else units[key] + values
+    by_split: dict[str, list[U64]] = {}
+    for (split, _), values in units.items():
+        by_split.setdefault(split, []).append(values)
+    pieces: list[dict[str, U64]] = [{} for _ in range(buckets)]
+    for split, arrays in by_split.items():
+        values = np.concatenate(arrays)
+        bucket = (values % np.uint64(buckets)).astype(np.int64)
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.searchsorted(bucket[order], np.arange(buckets + 1))
+        for k in range(buckets):
+            pieces[k][split] = values[order[bounds[k] : bounds[k + 1]]]
+    return pieces
+
+
+def count_duplicates(pieces: list[dict[str, U64]]) -> dict[str, int]:
+    """Per split, the rows whose hash equals an earlier row's, in one bucket's pieces (equal
+    hashes always share a bucket, so the buckets' counts add up to the split's).
+
+    >>> count_duplicates([{"train": np.array([5, 5], np.uint64)}, {"train": np.array([5])}])
+    {'train': 2}
+    """
+    by_split: dict[str, list[U64]] = {}
+    for piece in pieces:
+        for split, values in piece.items():
+            by_split.setdefault(split, []).append(values)
+    out = {}
+    for split, arrays in by_split.items():
+        ordered = np.sort(np.concatenate(arrays))
+        out[split] = int(np.count_nonzero(ordered[1:] == ordered[:-1]))
+    return out
+
+
+def _fold_shuffled(
+    executor: Any, tasks: Sequence[_Task], progress: Progress | None, total_bytes: int
+) -> Profile:
+    """On a cluster: partial profiles fold up the merge tree without their row hashes, which
+    are shuffled by value instead (groups of partitions cut them into buckets; each bucket
+    counts its duplicates), so no process holds every row hash."""
+    from datacard.executors.dask import Shuffle
+
+    units = list(dict.fromkeys(t.partition.unit for t in tasks))  # plan order
+    groups = min(len(units), 4 * executor.workers)
+    group_of = {unit: i * groups // len(units) for i, unit in enumerate(units)}
+    buckets = max(2 * executor.workers, -(-total_bytes // SHUFFLE_BUCKET_BYTES))
+    shuffle = Shuffle(
+        groups=[group_of[t.partition.unit] for t in tasks],
+        buckets=buckets,
+        cut=cut_row_hashes,
+        join=count_duplicates,
+    )
+    result, counts = executor.map_reduce_shuffle(_run_apart, tasks, merged, progress, shuffle)
+    for split, sp in result.splits.items():
+        sp.duplicates = sum(c.get(split, 0) for c in counts)
+    folded: Profile = result
+    return folded
+
+
 def unify(split: str, infos: Sequence[tuple[DataFile, FileInfo]]) -> pa.Schema:
     """One schema for a split's files (ints widen to floats, nulls take any type)."""
     schemas = [info.schema for _, info in infos]
@@ -482,7 +569,10 @@ def _profile(
     result.label_hint = "label" if labelled else None
     with ThreadPoolExecutor(1) as hasher:
         digests = hasher.submit(_digests, files, executor)
-        if tasks:  # merged in plan order: the same data gives the same numbers
+        if tasks and hasattr(executor, "map_reduce_shuffle"):
+            total = sum(work_bytes(f) for f in files)
+            result.merge(_fold_shuffled(executor, tasks, progress, total))
+        elif tasks:  # merged in plan order: the same data gives the same numbers
             result.merge(executor.map_reduce(_run, tasks, merged, progress))
         for f in files:
             result.files[f.rel] = f

@@ -17,9 +17,11 @@ This module imports ``distributed``; :func:`datacard.executors.open_engine` load
 from __future__ import annotations
 
 import logging
+import operator
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from distributed import Client, Future, LocalCluster, as_completed
 
@@ -29,6 +31,22 @@ from datacard.executors.base import Progress
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
+P = TypeVar("P")
+J = TypeVar("J")
+
+
+@dataclass(frozen=True)
+class Shuffle(Generic[S, P, J]):
+    """How :meth:`DaskExecutor.map_reduce_shuffle` moves the side parts: ``groups[i]`` is item
+    i's group; ``cut(side parts of a group, buckets)`` gives one piece per bucket;
+    ``join(one bucket's pieces)`` gives that bucket's result."""
+
+    groups: Sequence[int]
+    buckets: int
+    cut: Callable[[list[S], int], list[P]]
+    join: Callable[[list[P]], J]
+
 
 #: Seconds to wait for a scheduler before saying it cannot be reached
 #: (``DATACARD_DASK_CONNECT_TIMEOUT`` overrides it).
@@ -98,6 +116,56 @@ class DaskExecutor:
         if not items:
             raise ValueError("nothing to combine")
         leaves: list[Future[R]] = self.client.map(fn, list(items), pure=False)
+        root = self._tree(leaves, combine)
+        self._follow(leaves, progress)
+        del leaves
+        result: R = root.result()
+        return result
+
+    def map_reduce_shuffle(
+        self,
+        fn: Callable[[T], tuple[R, S]],
+        items: Sequence[T],
+        combine: Callable[[R, R], R],
+        progress: Progress | None,
+        shuffle: Shuffle[S, P, J],
+    ) -> tuple[R, list[J]]:
+        """``fn`` gives each item a result to fold (as :meth:`map_reduce`) and a side part that
+        is shuffled instead of travelling up the tree: the side parts of each group of items
+        (``shuffle.groups[i]``: item i's group) are cut by one task into ``shuffle.buckets``
+        pieces, and one task per bucket joins that bucket's pieces of every group. Returns the
+        folded result and the joins, in bucket order. Tasks: items + groups x buckets pieces +
+        buckets joins; no process holds more than a group's or a bucket's share of the side
+        parts."""
+        if not items:
+            raise ValueError("nothing to combine")
+        submit = self.client.submit
+        leaves = self.client.map(fn, list(items), pure=False)
+        firsts: list[Future[R]] = [submit(_first, f, pure=False) for f in leaves]
+        root = self._tree(firsts, combine)
+        sides: list[Future[S]] = [submit(_second, f, pure=False) for f in leaves]
+        members: dict[int, list[Future[S]]] = {}
+        for i, side in enumerate(sides):
+            members.setdefault(shuffle.groups[i], []).append(side)
+        cuts = [
+            submit(shuffle.cut, group, shuffle.buckets, pure=False) for group in members.values()
+        ]
+        joins = [
+            submit(
+                shuffle.join,
+                [submit(operator.getitem, c, k, pure=False) for c in cuts],
+                pure=False,
+            )
+            for k in range(shuffle.buckets)
+        ]
+        self._follow(leaves, progress)
+        del leaves, sides, members, cuts
+        result: R = root.result()
+        joined: list[J] = self.client.gather(joins)
+        return result, joined
+
+    def _tree(self, leaves: list[Future[R]], combine: Callable[[R, R], R]) -> Future[R]:
+        """Neighbours merged pairwise, level by level, in item order: the root's future."""
         level = leaves
         while len(level) > 1:
             merged = [
@@ -105,21 +173,29 @@ class DaskExecutor:
                 for i in range(0, len(level) - 1, 2)
             ]
             level = merged + level[len(level) - len(level) % 2 :]
-        root = level[0]
+        return level[0]
+
+    def _follow(self, leaves: Sequence[Future[Any]], progress: Progress | None) -> None:
+        """Wait for the leaves, reporting completed partitions."""
         total = len(leaves)
         completed = as_completed(leaves, loop=self.client.loop)
-        for done, _ in enumerate(completed, 1):  # progress: completed partitions
+        for done, _ in enumerate(completed, 1):
             if progress is not None:  # (a partition lost with its worker may finish twice)
                 progress(min(done, total), total)
-        del leaves, level
-        result: R = root.result()
-        return result
 
     def close(self) -> None:
         """Close the client, and the LocalCluster if this executor started it."""
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _first(pair: tuple[R, S]) -> R:
+    return pair[0]
+
+
+def _second(pair: tuple[R, S]) -> S:
+    return pair[1]
 
 
 def _reason(exc: BaseException) -> str:

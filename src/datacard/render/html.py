@@ -41,6 +41,7 @@ from datacard.render.charts import (
     value_text,
 )
 from datacard.render.hf import channel_constants, normalisation_constants, problem_files
+from datacard.text.tokenizer import WHITESPACE_LABEL
 
 if TYPE_CHECKING:
     from datacard.drift.monitoring import Run, WindowRecord
@@ -320,7 +321,8 @@ def numbers_of(col: ColumnSummary) -> list[tuple[str, str]]:
         )
         rows.append(("quantiles", qs))
     rows += _lengths("length (characters)" if col.kind == "string" else "length", col.length)
-    rows += _lengths("words (tokens)", col.tokens)
+    counted = col.tokenizer or WHITESPACE_LABEL  # without a tokenizer: words, approximately
+    rows += _lengths(f"tokens: {counted}", col.tokens)
     if col.fields:
         rows.append(("fields", ", ".join(value_text(k) for k in col.fields)))
     return rows
