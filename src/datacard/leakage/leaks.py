@@ -154,6 +154,7 @@ def run_leaks(
                     bands=bands,
                     rows=band_rows,
                     buckets=BUCKETS_PER_WORKER * ex.workers,
+                    groups=BUCKETS_PER_WORKER * ex.workers,
                 )
         else:
             scans: list[PartScan | None] = [None] * len(items)

@@ -209,6 +209,29 @@ def join(
     return joined
 
 
+def regroup(cuts: Sequence[list[Bucket]], k: int) -> list[list[Bucket]]:
+    """The cuts of a group of neighbouring scans, by bucket: ``[bucket][scan]`` (a task).
+
+    >>> regroup([["a0", "a1"], ["b0", "b1"]], 2)
+    [['a0', 'b0'], ['a1', 'b1']]
+    """
+    return [[c[bucket] for c in cuts] for bucket in range(k)]
+
+
+def join_groups(
+    groups: Sequence[Sequence[Bucket]],
+    rank: I64,
+    n: int,
+    *,
+    label: bool = False,
+    text: int = 0,
+    bands: int = 0,
+) -> Joined:
+    """:func:`join` of one bucket's pieces, given per group of scans (groups in plan order)."""
+    pieces = [piece for group in groups for piece in group]
+    return join(pieces, rank, n, label=label, text=text, bands=bands)
+
+
 def _concat(arrays: Sequence[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.NDArray[Any]:
     return np.concatenate([np.zeros(0, dtype), *arrays]).astype(dtype, copy=False)
 
@@ -351,10 +374,12 @@ class RemoteScans:
         bands: int,
         rows: int,
         buckets: int,
+        groups: int = 1 << 30,
     ) -> Found:
         """Exact pairs, near pairs (``text``) and label conflicts (``label``) of every row,
         exactly as the local engine finds them; ``split`` is the split of every row, ``rank``
-        the rank of every split (the side ``a`` of a pair has the lower rank)."""
+        the rank of every split (the side ``a`` of a pair has the lower rank). The cuts of
+        about ``groups`` runs of neighbouring scans are regrouped by bucket before the joins."""
         client = self.client
         starts = np.cumsum([0, *self.counts])
         n = int(starts[-1])
@@ -365,15 +390,29 @@ class RemoteScans:
             client.submit(cut, part, int(start), int(sid), k, **options, pure=False)
             for part, start, sid in zip(self.parts, starts[:-1].tolist(), split_of)
         ]
+        # Groups of neighbouring cuts are regrouped by bucket first, so that the buckets take
+        # G x K pieces (G = 4 x workers) rather than one per scan and bucket (P x K tasks).
+        size = -(-len(cuts) // max(1, min(len(cuts), groups)))
+        regrouped = [
+            client.submit(regroup, cuts[lo : lo + size], k, pure=False)
+            for lo in range(0, len(cuts), size)
+        ]
         joins = []
         for bucket in range(k):
-            pieces = [client.submit(operator.getitem, c, bucket, pure=False) for c in cuts]
+            pieces = [client.submit(operator.getitem, g, bucket, pure=False) for g in regrouped]
             joins.append(
                 client.submit(
-                    join, pieces, rank, n, label=label, text=len(text), bands=bands, pure=False
+                    join_groups,
+                    pieces,
+                    rank,
+                    n,
+                    label=label,
+                    text=len(text),
+                    bands=bands,
+                    pure=False,
                 )
             )
-        del cuts, pieces
+        del cuts, regrouped, pieces
         joined: list[Joined] = client.gather(joins)
         del joins  # the buckets are released with the futures
         found: Found = {}
