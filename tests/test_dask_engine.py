@@ -300,7 +300,7 @@ def test_cut_and_count_equal_the_sorted_count() -> None:
     )
     def check(parts: list[list[int]], buckets: int) -> None:
         pieces = [{("s", f"u{i}"): np.array(p, np.uint64)} for i, p in enumerate(parts)]
-        cut = [cut_row_hashes(pieces[i :: 2], buckets) for i in range(2)]  # two groups
+        cut = [cut_row_hashes(pieces[i::2], buckets) for i in range(2)]  # two groups
         counts = [count_duplicates([c[k] for c in cut]) for k in range(buckets)]
         every = np.sort(np.array([v for p in parts for v in p], np.uint64))
         expected = int(np.count_nonzero(every[1:] == every[:-1]))

@@ -672,13 +672,17 @@ def _profile_cost(case: dict[str, Any]) -> list[str]:
         f"**{_kb(task_b)}** to the worker; the partial profile **{_mb(partial_b)}**, of "
         f"which {_kb(sketch_b)} are sketches (the same for any partition size) and "
         f"{_mb(partial_b - sketch_b)} the exact-duplicate row hashes "
-        f"({(partial_b - sketch_b) / part_rows:.1f} bytes a row). A merge keeps every row "
-        f"hash, so a partial grows with the rows under it: merged, the {probe['merged_rows']:,}"
-        f" sampled rows pickle to {_mb(probe['merged_pickle_bytes'])}; one merge takes "
-        f"{probe['merge_s'] * 1000:.0f} ms.",
-        f"- The result the client receives (the root of the merge tree): "
-        f"{_mb(s2.get('result_pickle_bytes'))} pickled for {probe['rows']:,} rows; the card's "
-        f"summaries from it (duplicate sort included) take {_f(s2.get('measured_s'))} s.",
+        f"({(partial_b - sketch_b) / part_rows:.1f} bytes a row). On Dask the row hashes are "
+        f"taken apart from the sketches in the partition task (`second` below) and shuffled "
+        f"by value to the bucket tasks that count duplicates (`cut_row_hashes`, "
+        f"`count_duplicates`); only the sketches (`first`) go up the merge tree. (Merged "
+        f"locally, with their row hashes, the {probe['merged_rows']:,} sampled rows pickle to "
+        f"{_mb(probe['merged_pickle_bytes'])}; one merge takes "
+        f"{probe['merge_s'] * 1000:.0f} ms.)",
+        f"- The result the client receives (the root of the merge tree, sketches only, and "
+        f"one duplicate count per bucket): {_mb(s2.get('result_pickle_bytes'))} pickled for "
+        f"{probe['rows']:,} rows; the card's summaries from it take "
+        f"{_f(s2.get('measured_s'))} s.",
     ]
     lines += _traffic_lines(case)
     return lines
