@@ -170,3 +170,18 @@ def test_histograms_of_small_integer_ranges_have_one_bin_per_value() -> None:
     assert column.histogram is not None
     assert column.histogram.edges == [-0.5, 0.5, 1.5, 2.5, 3.5, 4.5, 5.5]
     assert column.histogram.counts == [2, 1, 1, 0, 0, 1]
+
+
+def test_many_files_are_inspected_in_threads_and_errors_name_the_first_bad_file(
+    tmp_path: Path,
+) -> None:
+    from datacard.errors import SourceError
+
+    for k in range(12):
+        pq.write_table(pa.table({"x": [k, k + 1]}), tmp_path / f"part-{k:02d}.parquet")
+    assert profile(tmp_path, workers=1).splits["train"].rows == 24
+    (tmp_path / "part-03.parquet").write_bytes(b"PAR1 not really")
+    (tmp_path / "part-09.parquet").write_bytes(b"PAR1 not really either")
+    with pytest.raises(SourceError) as failure:
+        profile(tmp_path, workers=1)
+    assert "part-03.parquet" in str(failure.value)
