@@ -64,3 +64,32 @@ def test_tokenizer_and_languages_are_kept_in_the_policy(
     assert shares["en"] == pytest.approx(0.75) and shares["de"] == pytest.approx(0.25)
     assert tokenizer.name == "tokenizer.json"
     assert run(capsys, "check", str(root))[0] == 0
+
+
+def test_update_measures_again_when_only_the_text_policy_changes(tmp_path: Path) -> None:
+    from datacard.workflow import init_card, update_card
+
+    root = tmp_path / "corpus"
+    root.mkdir()
+    docs = [
+        {"text": "the cat sat on the mat and looked at the birds in the garden"},
+        {"text": "le chat est assis sur le tapis et regarde les oiseaux du jardin"},
+    ] * 20
+    (root / "train.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs))
+    init_card(root)
+    assert update_card(root).changes == ()  # nothing changed: the card is left as it is
+    card = root / "datacard.yaml"
+    text = card.read_text()
+    assert "languages: false" in text
+    card.write_text(text.replace("languages: false", "languages: true"))
+    updated = update_card(root)
+    assert updated.changes, "turning the language mix on must measure again"
+    measured = updated.card.measured
+    assert measured is not None and measured.splits["train"].columns["text"].language is not None
+    assert update_card(root).changes == ()  # and now it is as measured
+    train_tokenizer(root / "tok.json", "wordlevel")
+    card.write_text(card.read_text().replace("tokenizer: null", "tokenizer: tok.json"))
+    again = update_card(root)
+    assert again.changes and again.card.measured is not None
+    label = again.card.measured.splits["train"].columns["text"].tokenizer
+    assert label is not None and label.startswith("tok.json")

@@ -271,10 +271,30 @@ def _unchanged(root: Path, card: Card) -> bool:
         return False
     if old.label != card.policy.label or (old.profile and not (root / old.profile).exists()):
         return False
+    if not _text_as_measured(root, card.policy.text, old):
+        return False
     current = _fast_measure(data_of(root, card), card.policy.splits)
     before = sorted((f.path, f.split, f.bytes, f.sha256) for f in old.files)
     after = sorted((f.path, f.split, f.bytes, f.sha256) for f in current.files)
     return before == after
+
+
+def _text_as_measured(root: Path, text: TextPolicy, measured: Measured) -> bool:
+    """Whether the card's ``policy.text`` (tokenizer, languages) is what its text columns were
+    measured with: a tokenizer added, changed or removed, or the language mix turned on or off,
+    calls for a new measurement even when no data file changed."""
+    strings = [
+        c for sp in measured.splits.values() for c in sp.columns.values() if c.kind == "string"
+    ]
+    if not strings:
+        return True
+    options = _text_options(root, text)
+    labels = {c.tokenizer for c in strings if c.tokenizer is not None}
+    if options is None:  # plain string columns: no label, no language
+        return not labels and not any(c.language is not None for c in strings)
+    if labels != {options.tokenizer_label}:
+        return False
+    return options.language or not any(c.language is not None for c in strings)
 
 
 def describe_changes(old: Measured | None, new: Measured) -> list[str]:
