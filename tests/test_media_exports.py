@@ -142,7 +142,7 @@ def test_hf_card_of_class_folders_at_the_root(tmp_path: Path) -> None:
     assert loaded["train"].features["label"].names == ["a", "b"]
 
 
-def test_many_classes_the_card_cannot_name_stay_strings(tmp_path: Path) -> None:
+def test_more_classes_than_top_values_are_still_class_labels(tmp_path: Path) -> None:
     root = tmp_path / "many"
     for i in range(12):
         path = root / f"class{i:02d}" / "x.png"
@@ -150,7 +150,9 @@ def test_many_classes_the_card_cannot_name_stay_strings(tmp_path: Path) -> None:
         photo(i, 8).save(path)
     card = text(measured(root), "hf")
     features = DatasetCard(card).data.to_dict()["dataset_info"]["features"]
-    assert features[1] == {"name": "label", "dtype": "string"}
+    # a column's top keeps 10 values; the label balance keeps every class (up to 256)
+    names = {str(i): f"class{i:02d}" for i in range(12)}
+    assert features[1] == {"name": "label", "dtype": {"class_label": {"names": names}}}
     # twelve tiny images: the card keeps the first ten names; the report says how many more
     assert "- **tiny files:** 12 (class00/x.png, " in card
     page = text(root, "html")

@@ -185,3 +185,16 @@ def test_many_files_are_inspected_in_threads_and_errors_name_the_first_bad_file(
     with pytest.raises(SourceError) as failure:
         profile(tmp_path, workers=1)
     assert "part-03.parquet" in str(failure.value)
+
+
+def test_label_balance_lists_every_class_beyond_the_top_ten(tmp_path: Path) -> None:
+    from datacard.render.hf import class_names
+
+    labels = [f"class-{k:03d}" for k in range(120) for _ in range(k % 5 + 1)]
+    pq.write_table(pa.table({"x": list(range(len(labels))), "y": labels}), tmp_path / "d.parquet")
+    measured = profile(tmp_path, workers=1).measured(label="y")
+    balance = measured.splits["train"].label_balance
+    assert balance is not None and len(balance) == 120
+    assert sum(t.count for t in balance) == len(labels)
+    assert len(measured.splits["train"].columns["y"].top or []) == 10  # top stays short
+    assert class_names(measured, "y") == sorted(set(labels))

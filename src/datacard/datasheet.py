@@ -187,6 +187,10 @@ def _label(value: object) -> str:
     return "null" if value is None else repr(str(value))
 
 
+#: Classes a generated answer names (the rest are counted; the card lists them all).
+LISTED_CLASSES = 20
+
+
 def _labels(m: Measured) -> str | None:
     if not m.label:
         return None
@@ -196,8 +200,10 @@ def _labels(m: Measured) -> str | None:
             continue
         classes = ", ".join(
             f"{_label(tv.value)} {_n(tv.count)} ({_pct(tv.count, s.rows)})"
-            for tv in s.label_balance
+            for tv in s.label_balance[:LISTED_CLASSES]
         )
+        if len(s.label_balance) > LISTED_CLASSES:
+            classes += f" and {len(s.label_balance) - LISTED_CLASSES} more classes"
         parts.append(f"{name}: {classes}" if classes else f"{name}: no labelled rows")
     if not parts:
         return None

@@ -232,11 +232,18 @@ class Profile:
         return out
 
 
+#: Classes the label balance lists (every class while the frequent-items sketch is exact).
+MAX_CLASSES = 256
+
+
 def _balance(sp: SplitProfile, label: str) -> list[TopValue]:
+    """The label's classes by count: all of them up to :data:`MAX_CLASSES` (a column's ``top``
+    keeps only its 10 most frequent values)."""
+    frequent = getattr(sp.columns[label], "frequent", None)
+    if frequent is not None:
+        return [TopValue(value=v, count=c) for v, c in frequent.top(MAX_CLASSES)]
     summary = sp.columns[label].summary()
-    if summary.top is not None:
-        return summary.top
-    return []
+    return summary.top if summary.top is not None else []
 
 
 def _split_sort_key(name: str) -> tuple[int, str]:

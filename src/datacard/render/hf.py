@@ -412,6 +412,8 @@ def class_names(measured: Measured, column: str = CLASS_LABEL) -> list[str] | No
         if col is None:
             continue
         top = col.top or []
+        if column == measured.label and split.label_balance:  # every class, not only 10
+            top = split.label_balance
         if sum(t.count for t in top) < col.count:
             return None
         names |= {str(t.value) for t in top}
