@@ -8,18 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from datacard.cli import main
+from cli_run import run
 
 CARD_NUMBER = "4111 1111 1111 1111"
 EMAIL = "jane.doe@example.org"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
 
 
 @pytest.fixture

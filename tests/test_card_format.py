@@ -8,19 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from cli_run import run
 from datacard.card import CARD_FORMAT, DriftPolicy
-from datacard.cli import main
 from datacard.yamlio import load_card
 
 FORMAT_1 = Path(__file__).parent / "data" / "card-format-1"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
 
 
 @pytest.fixture

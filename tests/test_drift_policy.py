@@ -10,17 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from datacard.cli import main
+from cli_run import run
 
 N = 20_000
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
 
 
 def table(rng: np.random.Generator, shift: float, label_share: float) -> pa.Table:

@@ -13,7 +13,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from datacard.cli import main
+from cli_run import run
 from datacard.drift.monitoring import MAX_RUNS, MONITORING_FILE, read_runs, record_run
 from datacard.drift.timeaxis import parse_window, period_start, times_us
 from datacard.drift.windows import drift_windows
@@ -48,17 +48,6 @@ def card(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pq.write_table(table(rows(REFERENCE_ROWS, 1, days=30)), root / "train.parquet")
     init_card(root)
     return root
-
-
-Run = tuple[int, str, str]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
 
 
 # ---------------------------------------------------------------------------- row windows

@@ -10,15 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from datacard.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
+from cli_run import run
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
 """The Monitoring section in a real browser: headless Chromium draws the drift series.
 
 Needs ``/usr/bin/chromium`` and ``/usr/bin/chromedriver``, like tests/test_report_browser.py
-(whose fixture pattern this copies); missing binaries fail with a clear message.
+(whose Chromium it starts); missing binaries fail with a clear message.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,13 +13,11 @@ import numpy as np
 import pytest
 from PIL import Image
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from datacard.render.html import HtmlRenderer
-from datacard.render.pdf import HEADLESS_FLAGS
 from test_report import PAYLOADS, tiny_card
-from test_report_browser import CHROMEDRIVER, CHROMIUM, HEIGHT, WIDTH, severe
+from test_report_browser import WIDTH, chromium, severe
 from test_report_monitoring import daily_run
 
 pytestmark = pytest.mark.browser
@@ -29,30 +25,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        pytest.fail(
-            f"browser tests need {' and '.join(missing)}: "
-            "install them (Debian: apt-get install chromium chromium-driver)"
-        )
-    profile = tempfile.mkdtemp(prefix="datacard-selenium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*HEADLESS_FLAGS, f"--window-size={WIDTH},{HEIGHT}"):
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    chrome = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    chrome.set_page_load_timeout(30)
-    chrome.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False},
-    )
-    try:
+    with chromium() as chrome:
         yield chrome
-    finally:
-        chrome.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_the_drift_series_renders(browser: webdriver.Chrome, tmp_path: Path) -> None:

@@ -8,16 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from datacard.cli import main
+from cli_run import run
 from test_text_support import train_tokenizer
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
 
 
 def test_chat_jsonl_gets_a_chat_summary(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -9,22 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from cli_run import run
 from datacard.card import ChangelogEntry
-from datacard.cli import main
 from datacard.errors import CardError
 from datacard.versions.changelog import make_entry, record_text
 from datacard.yamlio import load_card, parse_card
 
 FORMAT_1 = Path(__file__).parent / "data" / "card-format-1"
 TODAY = dt.date.today().isoformat()
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
 
 
 def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from cli_run import run
 from datacard.card import Answer, Card, ChangelogEntry, Creator
-from datacard.cli import main
 from datacard.measured import ColumnSummary, FileSummary, Measured, SplitSummary
 from datacard.versions.diff import diff_cards
 
@@ -164,14 +164,6 @@ def test_a_version_change_alone_asks_for_no_bump() -> None:
 def test_a_first_measurement_adds_everything() -> None:
     result = diff_cards(card(None), card())
     assert result.files_added == ["test.csv", "train.csv"] and result.bump == "minor"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
 
 
 def test_two_data_folders(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -10,9 +10,10 @@
 Dask LocalCluster of ``workers`` single-threaded worker processes (started here, timed
 separately). On Dask the task stream is recorded (compute and transfer times of every task,
 grouped by task name) and each worker's peak RSS (VmHWM) is read before the cluster closes.
-``--no-malloc-trim`` starts the workers without the ``MALLOC_TRIM_THRESHOLD_=65536`` that
-distributed's nanny puts in every worker's environment (a diagnostic variant: that setting turns
-off glibc's dynamic mmap threshold, so every large array is a fresh mmap). ``--traffic`` (Dask
+``--malloc-trim`` starts the workers with the ``MALLOC_TRIM_THRESHOLD_=65536`` that
+distributed's nanny puts in every worker's environment (as ``dask worker`` starts them; a
+diagnostic variant: that setting turns off glibc's dynamic mmap threshold, so every large array
+is a fresh mmap); datacard's own LocalCluster leaves it out. ``--traffic`` (Dask
 only; an untimed run) first teaches the workers' ``dask.sizeof`` the pickled
 size of datacard's partial results, so that the task stream and the workers' transfer counters
 report real bytes.
@@ -200,11 +201,21 @@ def run_measured(args: argparse.Namespace) -> dict[str, Any]:
 
         t1 = time.perf_counter()
         out["import_s"] = round(t1 - t0, 3)
-        if args.no_malloc_trim:  # distributed's nanny sets it to 65536 in every worker
-            import dask
+        if args.malloc_trim:  # workers as distributed starts them (its nanny's 65536)
+            import logging
 
-            dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
-        executor = DaskExecutor.connect(None, workers=args.workers)
+            from distributed import Client, LocalCluster
+
+            cluster = LocalCluster(
+                n_workers=args.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
+            executor = DaskExecutor(Client(cluster, set_as_default=False), cluster=cluster)
+        else:
+            executor = DaskExecutor.connect(None, workers=args.workers)
         out["cluster_start_s"] = round(time.perf_counter() - t1, 3)
         client = executor.client
         out["worker_pids"] = sorted(client.run(os.getpid).values())
@@ -413,9 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", help="write the full result here (for a diff between runs)")
     parser.add_argument("--traffic", action="store_true", help="real bytes in the task stream")
     parser.add_argument(
-        "--no-malloc-trim",
+        "--malloc-trim",
         action="store_true",
-        help="start the Dask workers without MALLOC_TRIM_THRESHOLD_ (a diagnostic variant)",
+        help="start the Dask workers with distributed's MALLOC_TRIM_THRESHOLD_ (a diagnostic)",
     )
     args = parser.parse_args(argv)
     if args.kind == "probe-profile":

@@ -135,19 +135,6 @@ def _engine(engine: str, scheduler: str | None, workers: int | None) -> Iterator
         yield opened
 
 
-def _data_location(root: Path) -> str | Path:
-    """The data of the card in ``root``: its ``policy.data`` URL, or ``root`` itself."""
-    from datacard.workflow import card_path
-    from datacard.yamlio import load_card
-
-    path = card_path(root)
-    if root.is_dir() and path.exists():
-        data = load_card(path).card.policy.data
-        if data is not None:
-            return data
-    return root
-
-
 def _prefetch_hashes(
     root: Path, splits: dict[str, list[str]] | None = None, engine: str = "local"
 ) -> None:
@@ -641,10 +628,11 @@ def contamination(
 ) -> None:
     """Check the training data against evaluation sets (exact, long n-gram and near matches)."""
     from datacard.leakage.contamination import run_contamination
+    from datacard.workflow import data_location
 
     with _engine(engine, scheduler, workers) as eng, _progress("indexing data") as progress:
         result = run_contamination(
-            _data_location(root),
+            data_location(root),
             benchmark,
             text=text or [],
             n=n,

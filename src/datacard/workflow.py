@@ -66,6 +66,15 @@ def data_of(root: Path, card: Card) -> str | Path:
     return card.policy.data if card.policy.data is not None else root
 
 
+def data_location(root: Path) -> str | Path:
+    """Where the data of the dataset at ``root`` is read from: its card's ``policy.data`` URL
+    when it has a card that names one, else ``root`` itself."""
+    path = card_path(root)
+    if root.is_dir() and path.exists():
+        return data_of(root, load_card(path).card)
+    return root
+
+
 def _require_root(root: str | Path) -> Path:
     path = Path(root)
     if not path.exists():
