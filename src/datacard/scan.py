@@ -91,3 +91,27 @@ def map_partitions(
 def rows_of(partition: Partition) -> int:
     """The number of rows in a partition (an example ``fn``)."""
     return sum(batch.num_rows for batch in partition.batches())
+
+
+def first_file_rows(parts: Sequence[Partition], counts: Sequence[int]) -> list[int]:
+    """Each partition's first row within its file, given how many rows each one had: its
+    ``row_offset``, or, for a byte range (which cannot know it), the rows of the earlier ranges
+    of the same file.
+
+    >>> from datacard.readers.base import DataFile
+    >>> f = DataFile(path="a.csv", rel="a.csv", split="train", format="csv")
+    >>> later = Partition(f, "r2", byte_range=(100, 200))
+    >>> first_file_rows([later, Partition(f, "r1", byte_range=(0, 100))], [7, 5])
+    [5, 0]
+    """
+    firsts = [p.row_offset for p in parts]
+    ranged: dict[str, list[tuple[int, int]]] = {}
+    for i, p in enumerate(parts):
+        if p.byte_range is not None:
+            ranged.setdefault(p.file.rel, []).append((p.byte_range[0], i))
+    for pieces in ranged.values():
+        done = 0
+        for _, i in sorted(pieces):
+            firsts[i] = done
+            done += counts[i]
+    return firsts

@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from datacard.audit.sensitive_scan import limited
 from datacard.readers.base import Partition
-from datacard.scan import map_partitions
+from datacard.scan import first_file_rows, map_partitions
 
 I64 = npt.NDArray[np.int64]
 
@@ -50,19 +50,8 @@ class RowMap:
     def of(cls, parts: Sequence[Partition], rows: Sequence[int]) -> RowMap:
         counts = np.array(rows, np.int64)
         starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        seen: dict[str, int] = {}
-        firsts = []
-        for part, n in sorted(
-            zip(parts, counts.tolist()),
-            key=lambda item: (item[0].file.rel, (item[0].byte_range or (0, 0))[0]),
-        ):
-            if part.byte_range is None:
-                firsts.append((part.unit, part.row_offset))
-            else:
-                firsts.append((part.unit, seen.get(part.file.rel, 0)))
-                seen[part.file.rel] = seen.get(part.file.rel, 0) + n
-        first = dict(firsts)
-        return cls(tuple(parts), starts, np.array([first[p.unit] for p in parts], np.int64))
+        firsts = np.array(first_file_rows(parts, counts.tolist()), np.int64)
+        return cls(tuple(parts), starts, firsts)
 
     @property
     def total(self) -> int:

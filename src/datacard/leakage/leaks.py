@@ -46,7 +46,7 @@ from datacard.leakage.partscan import NUM_PERM, PartScan, ScanSpec, scan_partiti
 from datacard.leakage.summary import PairSummary, findings_for, summarise, write_pairs
 from datacard.readers import reader_for
 from datacard.readers.base import DataFile, Partition
-from datacard.scan import by_row_group
+from datacard.scan import by_row_group, first_file_rows
 
 I64 = npt.NDArray[np.int64]
 Progress = Callable[[int, int], None]
@@ -330,20 +330,7 @@ class _Rows:
         """Rows of the partitions ``parts`` (in plan order), ``counts[i]`` rows in part ``i``."""
         file_ids = {f.rel: i for i, f in enumerate(files)}
         split_names = sorted({f.split for f in files})
-        # byte-range partitions start at row 0: their offset is the rows of earlier ranges
-        starts: list[int] = []
-        ranged: dict[str, list[tuple[int, int]]] = {}
-        for i, p in enumerate(parts):
-            if p.byte_range is not None:
-                ranged.setdefault(p.file.rel, []).append((p.byte_range[0], i))
-        offset_of: dict[int, int] = {}
-        for pieces in ranged.values():
-            acc = 0
-            for _, i in sorted(pieces):
-                offset_of[i] = acc
-                acc += counts[i]
-        for i, p in enumerate(parts):
-            starts.append(offset_of.get(i, p.row_offset))
+        starts = first_file_rows(parts, counts)
         sizes = np.array(counts, np.int64)
         base = np.repeat(np.array(starts, np.int64), sizes)
         first = np.repeat(np.cumsum(sizes) - sizes, sizes)
