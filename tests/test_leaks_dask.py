@@ -19,16 +19,16 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from datacard.executors.dask import DaskExecutor
 from datacard.leakage import minhash, pairs, shuffle
 from datacard.leakage.contamination import run_contamination
-from datacard.leakage.leaks import LeaksResult, run_leaks
+from datacard.leakage.leaks import LeaksResult, _near, run_leaks
 from datacard.leakage.minhash import band_keys, lsh_candidates
 from datacard.leakage.pairs import exact_pairs, label_pairs
-from datacard.leakage.partscan import PartScan, TextScan
+from datacard.leakage.partscan import PartScan, ScanSpec, TextScan, documents, scan_batches
 
 VOCAB = np.array(
     [
@@ -178,6 +178,38 @@ def test_image_leaks_on_dask_equal_local(tmp_path: Path, cluster: DaskExecutor) 
     }
 
 
+def test_tasks_do_not_grow_with_the_partition_pairs(tmp_path: Path, cluster: DaskExecutor) -> None:
+    """24 partitions whose near duplicates join every pair of them (276 pairs): the candidates
+    are verified in one task per verify bucket, not one per pair of partitions, and the scans'
+    signatures are not kept: each partition is read again for its candidate rows only."""
+    from collections import Counter
+
+    from distributed import get_task_stream
+
+    rng = np.random.default_rng(3)
+    topics = [_doc(rng, 60) for _ in range(24)]
+    rows = [
+        {"body": _edit(rng, topics[(p + r) % 24]) if r < 24 else _doc(rng, 60)}
+        for p in range(24)
+        for r in range(30)
+    ]
+    _write(tmp_path / "d", "train", "a.parquet", rows, 30)
+    local = run_leaks(tmp_path / "d", text=["body"], workers=1)
+    with get_task_stream(cluster.client) as stream:
+        remote = run_leaks(tmp_path / "d", text=["body"], engine=cluster)
+    _same(local, remote)
+    assert {(p.kind, p.a, p.b): p.count for p in local.pairs}["near", "train", "train"] > 24 * 20
+    tasks = Counter(str(t["key"]).split("-")[0] for t in stream.data)
+    k = 4 * 2  # buckets per worker x workers
+    assert tasks["scan_cut"] == 24
+    assert tasks["fetch"] == 24
+    assert tasks["verify_bucket"] == k
+    assert tasks["join_groups"] == k
+    assert "verify" not in tasks and "subset" not in tasks
+    # per partition 5 (scan, fetch, 3 getters); per bucket pair 4 getters; per bucket 9
+    assert sum(tasks.values()) <= 5 * 24 + 4 * k * k + 9 * k, tasks
+
+
 # ------------------------------------------------------------------ the joins, without Dask
 
 
@@ -208,11 +240,9 @@ def test_bucketed_joins_equal_the_global_pairs(
 ) -> None:
     parts, split_of, rank, k = drawn
     starts = np.cumsum([0, *(p.rows for p in parts)])
-    n = int(starts[-1])
-    cuts = [
-        shuffle.cut(p, int(s), sid, k, label=True) for p, s, sid in zip(parts, starts, split_of)
-    ]
-    joined = [shuffle.join([c[b] for c in cuts], rank, n, label=True) for b in range(k)]
+    spec = shuffle.CutSpec(k, label=True)
+    cuts = [shuffle.cut(p, i, sid, spec) for i, (p, sid) in enumerate(zip(parts, split_of))]
+    joined = [shuffle.join([c[b] for c in cuts], starts, rank, spec) for b in range(k)]
     split = np.repeat(np.array(split_of, np.int64), [p.rows for p in parts])
     exact = np.concatenate([p.exact for p in parts])
     inputs = np.concatenate([p.inputs for p in parts])
@@ -239,21 +269,82 @@ def test_bucketed_lsh_candidates_equal_the_global_ones(
     bounds = np.minimum(bounds, len(sig))
     bounds[-1] = len(sig)
     cuts = []
-    for lo, hi in itertools.pairwise(bounds):
+    spec = shuffle.CutSpec(k, text=("t",), bands=3, rows=2)
+    for part, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         count = int(hi - lo)
         text = TextScan(np.zeros(count + 1, np.int64), np.zeros(0, np.uint32), sig[lo:hi])
         scan = PartScan(count, np.zeros(count, np.uint64), *(np.zeros(0, np.uint64),) * 2)
         scan.text["t"] = text
-        cuts.append(shuffle.cut(scan, int(lo), 0, k, text=("t",), bands=3, rows=2))
+        cuts.append(shuffle.cut(scan, part, 0, spec))
     n = len(sig)
-    joined = [
-        shuffle.join([c[b] for c in cuts], np.zeros(1, np.int64), n, text=1, bands=3)
-        for b in range(k)
-    ]
-    got = np.unique(np.concatenate([j.candidates[0] for j in joined]))
+    rank = np.zeros(1, np.int64)
+    joined = [shuffle.join([c[b] for c in cuts], bounds, rank, spec, 3) for b in range(k)]
+    got = np.unique(np.concatenate([code for j in joined for _, code in j.routed]))
     want = lsh_candidates(sig, 3, 2)
     assert got.tolist() == (want[:, 0] * n + want[:, 1]).tolist()
     assert band_keys(sig[:0], 3, 2).shape == (0, 3)
+
+
+def _rescan(item: PartScan, rows: np.ndarray[Any, Any]) -> dict[str, TextScan]:
+    return {name: documents(t, rows) for name, t in item.text.items()}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 7), min_size=2, max_size=40),  # documents: a variant of one of 8
+    st.lists(st.integers(1, 9), min_size=1, max_size=6),  # partition sizes
+    st.integers(1, 4),  # join buckets
+    st.integers(1, 4),  # groups of partitions
+    st.integers(1, 3),  # verify buckets
+)
+def test_grouped_verification_equals_the_global_near_pairs(
+    picks: list[int], sizes: list[int], k: int, groups: int, verify: int
+) -> None:
+    """Join → route → plan → collect → fetch → regroup → verify, as the cluster runs them,
+    gives the local engine's verified near pairs (not exact duplicates), in two text columns."""
+    base = [" ".join(f"w{(7 * s + t) % 23}" for t in range(12)) for s in range(8)]
+    body = [base[p] + ("" if i % 3 else f" x{i % 2}") for i, p in enumerate(picks)]
+    title = [base[(p + i) % 8] for i, p in enumerate(picks)]
+    spec_scan = ScanSpec(exact=("body", "title"), text=("body", "title"))
+    table = pa.table({"body": body, "title": title})
+    bounds = np.minimum(np.cumsum([0, *sizes]), len(picks))
+    bounds[-1] = len(picks)
+    parts = [
+        scan_batches(table.slice(int(lo), int(hi - lo)).to_batches(), spec_scan)
+        for lo, hi in itertools.pairwise(bounds)
+    ]
+    bands, rows = pairs.choose_banding(0.7, 128)
+    spec = shuffle.CutSpec(k, text=("body", "title"), bands=bands, rows=rows)
+    cuts = [shuffle.cut(p, i, 0, spec) for i, p in enumerate(parts)]
+    rank = np.zeros(1, np.int64)
+    joined = [shuffle.join([c[b] for c in cuts], bounds, rank, spec, verify) for b in range(k)]
+    n = int(bounds[-1])
+    size = -(-len(parts) // min(groups, len(parts)))
+    runs = [(lo, min(lo + size, len(parts))) for lo in range(0, len(parts), size)]
+    group_starts = np.array([bounds[lo] for lo, _ in runs] + [n])
+    plans = [
+        shuffle.plan_verify([j.routed[v] for j in joined], n, group_starts) for v in range(verify)
+    ]
+    regrouped = []
+    for g, (lo, hi) in enumerate(runs):
+        wanted = shuffle.collect([need[g] for _, need in plans])
+        fetched = [
+            shuffle.fetch(_rescan, parts[p], parts[p].exact, wanted, int(bounds[p]))
+            for p in range(lo, hi)
+        ]
+        regrouped.append(shuffle.regroup_rows(fetched, verify))
+    found = [
+        shuffle.verify_bucket(plans[v][0], [r[v] for r in regrouped], spec.text, 0.7, n)
+        for v in range(verify)
+    ]
+    code = np.concatenate([c for c, _ in found])
+    sim = np.concatenate([s for _, s in found])
+    order = np.argsort(code)
+    split = np.zeros(n, np.int64)
+    exact = np.concatenate([p.exact for p in parts])
+    want = _near(parts, ("body", "title"), exact, split, rank, 0.7)
+    assert code[order].tolist() == (want[0] * n + want[1]).tolist()
+    assert sim[order].tolist() == want[2].tolist()
 
 
 # ------------------------------------------------------------------ contamination

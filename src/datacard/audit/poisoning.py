@@ -34,13 +34,14 @@ from datacard.audit.poisoning_content import ContentCheck
 from datacard.audit.poisoning_data import Labelled
 from datacard.audit.poisoning_outliers import FAR, Tail, extreme
 from datacard.audit.poisoning_report import EVIDENCE, Report
-from datacard.audit.poisoning_rows import RowMap, within_sample
+from datacard.audit.poisoning_rows import within_sample
 from datacard.audit.poisoning_scan import PoisonPart, PoisonSpec, scan_part
 from datacard.audit.poisoning_stats import bonferroni, disagrees, surprise
 from datacard.audit.poisoning_triggers import LIFT, PURITY, find_triggers
 from datacard.findings import Finding, Location
 from datacard.leakage.leaks import split_order
 from datacard.leakage.pairs import label_pairs
+from datacard.rowmap import RowMap
 from datacard.scan import map_partitions, plan_partitions
 from datacard.sketches import sorted_unique
 

@@ -37,10 +37,10 @@ from datacard.audit.poisoning_features import (
     merge_counts,
     salted,
 )
-from datacard.audit.poisoning_rows import RowMap
 from datacard.audit.poisoning_scan import MAX_LABELS, NUM_PERM, PoisonPart, PoisonSpec
 from datacard.hashing import NULL_HASH
 from datacard.leakage.minhash import EMPTY32
+from datacard.rowmap import RowMap
 from datacard.sketches import sorted_unique
 
 I64 = npt.NDArray[np.int64]

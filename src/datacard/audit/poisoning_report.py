@@ -22,11 +22,12 @@ import pyarrow as pa
 
 from datacard.audit.context import AuditContext
 from datacard.audit.poisoning_features import salted
-from datacard.audit.poisoning_rows import RowMap, excerpt, fetch_texts
+from datacard.audit.poisoning_rows import excerpt, fetch_texts
 from datacard.audit.poisoning_scan import PoisonSpec, symbol_hash
 from datacard.audit.poisoning_triggers import Trigger
 from datacard.findings import Finding, Location
 from datacard.leakage.minhash import shingle_hashes
+from datacard.rowmap import RowMap
 
 #: Evidence rows per finding.
 EVIDENCE = 10

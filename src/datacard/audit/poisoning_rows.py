@@ -1,17 +1,9 @@
-"""Where rows live, and a second look at a few of them.
+"""A second look at a few rows: their values read back for evidence.
 
-Rows are numbered globally (0..n-1) in plan order over the partitions that were scanned.
-:class:`RowMap` turns a global row into its split, file and 0-based row within the file
-(byte-range partitions of a CSV/JSON Lines file start at row 0 of their range: their offset is
-the rows of the earlier ranges of that file). :func:`fetch_texts` reads back the values of a few
-rows (evidence excerpts) in worker processes, only from the partitions that hold them.
+Rows are numbered globally over the partitions scanned (:class:`datacard.rowmap.RowMap`, which
+this module re-exports). :func:`fetch_texts` reads back the values of a few rows (evidence
+excerpts) in worker processes, only from the partitions that hold them.
 
->>> from datacard.readers.base import DataFile, Partition
->>> f = DataFile(path="", rel="a.csv", split="train", format="csv")
->>> parts = [Partition(f, "a@0", byte_range=(0, 9)), Partition(f, "a@9", byte_range=(9, 20))]
->>> rows = RowMap.of(parts, [3, 2])
->>> rows.where(4)
-{'split': 'train', 'file': 'a.csv', 'row': 4}
 >>> excerpt("a b c " * 30, limit=12)
 'a b c a b c…'
 """
@@ -20,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -28,7 +20,8 @@ import numpy.typing as npt
 
 from datacard.audit.sensitive_scan import limited
 from datacard.readers.base import Partition
-from datacard.scan import first_file_rows, map_partitions
+from datacard.rowmap import RowMap
+from datacard.scan import map_partitions
 
 I64 = npt.NDArray[np.int64]
 
@@ -36,46 +29,6 @@ I64 = npt.NDArray[np.int64]
 EXCERPT = 80
 #: Characters of a value read back for evidence (enough to find a token in most texts).
 FETCH = 4000
-
-
-@dataclass(frozen=True)
-class RowMap:
-    """The partitions scanned, each one's first global row and first row within its file."""
-
-    parts: tuple[Partition, ...]
-    starts: I64  # global row of each partition's first row; starts[-1] = total rows
-    file_rows: I64  # row within its file of each partition's first row
-
-    @classmethod
-    def of(cls, parts: Sequence[Partition], rows: Sequence[int]) -> RowMap:
-        counts = np.array(rows, np.int64)
-        starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        firsts = np.array(first_file_rows(parts, counts.tolist()), np.int64)
-        return cls(tuple(parts), starts, firsts)
-
-    @property
-    def total(self) -> int:
-        return int(self.starts[-1])
-
-    def part_of(self, rows: I64) -> I64:
-        """The index (in :attr:`parts`) of the partition of each global row."""
-        return np.searchsorted(self.starts, rows, side="right").astype(np.int64) - 1
-
-    def split_ids(self, names: Sequence[str]) -> I64:
-        """Per global row, the index of its split in ``names``."""
-        ids = np.array([list(names).index(p.file.split) for p in self.parts], np.int64)
-        return np.repeat(ids, np.diff(self.starts))
-
-    def where(self, row: int) -> dict[str, Any]:
-        """``{"split", "file", "row"}`` of a global row (row: 0-based within its file)."""
-        i = int(self.part_of(np.array([row], np.int64))[0])
-        part = self.parts[i]
-        local = row - int(self.starts[i])
-        return {
-            "split": part.file.split,
-            "file": part.file.rel,
-            "row": int(self.file_rows[i]) + local,
-        }
 
 
 def within_sample(splits: Sequence[str], rows: Sequence[int], sample: int | None) -> list[bool]:

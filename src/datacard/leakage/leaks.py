@@ -42,11 +42,20 @@ from datacard.leakage.pairs import (
     near_pairs,
     orient,
 )
-from datacard.leakage.partscan import NUM_PERM, PartScan, ScanSpec, scan_partition
+from datacard.leakage.partscan import (
+    NUM_PERM,
+    PartScan,
+    ScanSpec,
+    TextScan,
+    scan_partition,
+    scan_texts,
+    take_rows,
+)
+from datacard.leakage.rows import Rows
 from datacard.leakage.summary import PairSummary, findings_for, summarise, write_pairs
 from datacard.readers import reader_for
 from datacard.readers.base import DataFile, Partition
-from datacard.scan import by_row_group, first_file_rows
+from datacard.scan import by_row_group
 
 I64 = npt.NDArray[np.int64]
 Progress = Callable[[int, int], None]
@@ -137,24 +146,20 @@ def run_leaks(
     images: list[media.ImageScan | None] = [None] * len(items)
     with open_engine(engine, workers=workers) as ex:
         if ex.name == "dask":  # joins on the workers: datacard.leakage.shuffle
-            from datacard.leakage.shuffle import RemoteScans
+            from datacard.leakage.shuffle import CutSpec, RemoteScans
 
             client = ex.client  # type: ignore[attr-defined]
-            with RemoteScans(client, _scan_item, items, progress, total) as remote:
+            bands, band_rows = choose_banding(threshold, NUM_PERM)
+            k = BUCKETS_PER_WORKER * ex.workers
+            spec = CutSpec(k, label is not None, tuple(text), bands, band_rows)
+            names = sorted({f.split for f in layout.files})
+            splits_of = [names.index(p.file.split) for p in parts_of]
+            with RemoteScans(client, _scan_item, items, splits_of, spec, progress, total) as remote:
                 counts, images = remote.counts, remote.extras
-                rows = _Rows.of(parts_of, counts, layout.files)
+                rows = Rows.of(parts_of, counts, layout.files)
                 split_rows, order, rank = _split_ranks(rows)
-                bands, band_rows = choose_banding(threshold, NUM_PERM)
                 found = remote.pairs(
-                    rows.split,
-                    rank,
-                    label=label is not None,
-                    text=tuple(text),
-                    threshold=threshold,
-                    bands=bands,
-                    rows=band_rows,
-                    buckets=BUCKETS_PER_WORKER * ex.workers,
-                    groups=BUCKETS_PER_WORKER * ex.workers,
+                    rank, rows.split, rescan=_rescan_item, threshold=threshold, groups=k, verify=k
                 )
         else:
             scans: list[PartScan | None] = [None] * len(items)
@@ -164,26 +169,29 @@ def run_leaks(
                     progress(done, total)
             parts = [s for s in scans if s is not None]
             counts = [p.rows for p in parts]
-            rows = _Rows.of(parts_of, counts, layout.files)
+            rows = Rows.of(parts_of, counts, layout.files)
             split_rows, order, rank = _split_ranks(rows)
+            split = rows.all_splits()
             exact = np.concatenate([p.exact for p in parts])
-            a, b = exact_pairs(exact, rows.split, rank)
+            a, b = exact_pairs(exact, split, rank)
             found["exact"] = (a, b, np.ones(len(a)))
             if text:
-                found["near"] = _near(parts, tuple(text), exact, rows.split, rank, threshold)
+                found["near"] = _near(parts, tuple(text), exact, split, rank, threshold)
             if label is not None:
                 inputs = np.concatenate([p.inputs for p in parts])
                 labels = np.concatenate([p.labels for p in parts])
-                a, b = label_pairs(inputs, labels, rows.split, rank)
+                a, b = label_pairs(inputs, labels, split, rank)
                 found["label-conflict"] = (a, b, np.ones(len(a)))
     has_images = any(i is not None for i in images)
     distances: dict[tuple[int, int], int] = {}
     if has_images:
         # the gathered pHashes (8 bytes an image, with each file's path and sha256)
-        a, b, sim, dist = media.image_near_pairs(images, counts, rows.split, rank, image_distance)
+        a, b, sim, dist = media.image_near_pairs(
+            images, counts, rows.all_splits(), rank, image_distance
+        )
         distances = dict(zip(zip(a.tolist(), b.tolist()), dist.tolist()))
         pieces = [found["near"]] if "near" in found else []
-        found["near"] = media.merge_pairs(len(rows.split), *pieces, (a, b, sim))
+        found["near"] = media.merge_pairs(rows.total, *pieces, (a, b, sim))
     used = np.concatenate(
         [np.zeros(0, np.int64)] + [x for a, b, _ in found.values() for x in (a, b)]
     )
@@ -191,8 +199,12 @@ def run_leaks(
     summaries = summarise(found, named, order, split_rows)
     if distances:
         by_file = {
-            (named.files[int(named.file[i])].rel, named.files[int(named.file[j])].rel): d
-            for (i, j), d in distances.items()
+            (named.files[fi].rel, named.files[fj].rel): d
+            for fi, fj, d in zip(
+                named.file(np.array([i for i, _ in distances], np.int64)).tolist(),
+                named.file(np.array([j for _, j in distances], np.int64)).tolist(),
+                distances.values(),
+            )
         }
         for p in summaries:
             if p.kind == "near":
@@ -212,9 +224,9 @@ def run_leaks(
     )
 
 
-def _split_ranks(rows: _Rows) -> tuple[dict[str, int], list[str], I64]:
+def _split_ranks(rows: Rows) -> tuple[dict[str, int], list[str], I64]:
     """Rows per split, the split order (:func:`split_order`) and each split id's rank in it."""
-    split_rows = {s: int((rows.split == i).sum()) for i, s in enumerate(rows.split_names)}
+    split_rows = rows.split_sizes()
     order = split_order(split_rows)
     rank = np.array([order.index(s) for s in rows.split_names], np.int64)
     return split_rows, order, rank
@@ -313,31 +325,12 @@ def _scan_item(
     return media.scan_with_images(partition, spec, image)
 
 
-@dataclass
-class _Rows:
-    """Where every global row lives: split id, file id, 0-based row within its file."""
-
-    split_names: list[str]
-    files: list[DataFile]
-    split: I64
-    file: I64
-    row: I64
-
-    @classmethod
-    def of(
-        cls, parts: Sequence[Partition], counts: Sequence[int], files: Sequence[DataFile]
-    ) -> _Rows:
-        """Rows of the partitions ``parts`` (in plan order), ``counts[i]`` rows in part ``i``."""
-        file_ids = {f.rel: i for i, f in enumerate(files)}
-        split_names = sorted({f.split for f in files})
-        starts = first_file_rows(parts, counts)
-        sizes = np.array(counts, np.int64)
-        base = np.repeat(np.array(starts, np.int64), sizes)
-        first = np.repeat(np.cumsum(sizes) - sizes, sizes)
-        row = base + (np.arange(int(sizes.sum()), dtype=np.int64) - first)
-        fid = np.repeat(np.array([file_ids[p.file.rel] for p in parts], np.int64), sizes)
-        sid = np.repeat(np.array([split_names.index(p.file.split) for p in parts], np.int64), sizes)
-        return cls(split_names, list(files), sid, fid, row)
+def _rescan_item(item: tuple[Partition, ScanSpec, str | None], rows: I64) -> dict[str, TextScan]:
+    """The text sketches of some rows of an item's partition (sorted, 0-based), read again:
+    only the text columns, and only up to the last of these rows."""
+    partition, spec, _ = item
+    batches = replace(partition, columns=spec.text).batches()
+    return scan_texts(take_rows(batches, rows), spec)
 
 
 def _near(

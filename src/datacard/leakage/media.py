@@ -43,7 +43,7 @@ from datacard.media.types import is_media, type_name_of
 from datacard.readers.base import Partition
 
 if TYPE_CHECKING:
-    from datacard.leakage.leaks import _Rows
+    from datacard.leakage.rows import Rows
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -217,27 +217,26 @@ def merge_pairs(n: int, *found: tuple[I64, I64, F64]) -> tuple[I64, I64, F64]:
     return code // n, code % n, sim
 
 
-def by_member(rows: _Rows, used: I64) -> tuple[_Rows, frozenset[str]]:
+def by_member(rows: Rows, used: I64) -> tuple[Rows, frozenset[str]]:
     """``rows`` with each used row of a media collection filed under its member's path (its
     row stays the member's index in the collection), and the member paths so named."""
     collections = np.array([f.collection is not None for f in rows.files], bool)
     if not collections.any():
         return rows, frozenset()
     used = np.unique(used)
-    used = used[collections[rows.file[used]]]
+    used = used[collections[rows.file(used)]]
     files = list(rows.files)
-    file = rows.file.copy()
+    file_ids = np.zeros(len(used), np.int64)
     named: dict[str, int] = {}
-    for g in used.tolist():
-        source = rows.files[int(rows.file[g])]
-        if source.collection is None:
-            continue
-        member = source.collection.members[int(rows.row[g])]
+    for k, (source_id, member_row) in enumerate(zip(rows.file(used), rows.row(used))):
+        source = rows.files[int(source_id)]
+        assert source.collection is not None  # used rows are in collections
+        member = source.collection.members[int(member_row)]
         if member not in named:
             named[member] = len(files)
             files.append(replace(source, rel=member, collection=None))
-        file[g] = named[member]
-    return replace(rows, files=files, file=file), frozenset(named)
+        file_ids[k] = named[member]
+    return rows.renamed(files, used, file_ids), frozenset(named)
 
 
 def add_distances(examples: list[dict[str, Any]], distances: dict[tuple[str, str], int]) -> None:

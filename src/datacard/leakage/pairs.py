@@ -209,7 +209,12 @@ def orient(i: I64, j: I64, split: Ints, rank: Ints) -> tuple[I64, I64]:
     >>> [x.tolist() for x in orient(i, j, split, rank)]
     [[1], [0]]
     """
-    swap = rank[split[j]] < rank[split[i]]
+    return orient_by(i, j, split[i], split[j], rank)
+
+
+def orient_by(i: I64, j: I64, split_i: Ints, split_j: Ints, rank: Ints) -> tuple[I64, I64]:
+    """:func:`orient`, given the splits of ``i`` and ``j`` rather than of every row."""
+    swap = rank[split_j] < rank[split_i]
     return np.where(swap, j, i), np.where(swap, i, j)
 
 

@@ -99,6 +99,59 @@ def scan_batches(batches: Iterable[pa.RecordBatch], spec: ScanSpec) -> PartScan:
     return scan
 
 
+def scan_texts(batches: Iterable[pa.RecordBatch], spec: ScanSpec) -> dict[str, TextScan]:
+    """Only the text sketches of :func:`scan_batches` (shingle hashes and signatures)."""
+    texts: dict[str, list[tuple[I64, U32, U32]]] = {c: [] for c in spec.text}
+    for whole in batches:
+        for batch in _slices(whole):
+            for name in spec.text:
+                texts[name].append(_text_piece(batch.column(name), spec))
+    return {name: _join_pieces(pieces, spec.num_perm) for name, pieces in texts.items()}
+
+
+def take_rows(batches: Iterable[pa.RecordBatch], rows: I64) -> Iterable[pa.RecordBatch]:
+    """The rows ``rows`` (sorted, 0-based over the stream) of a stream of record batches; the
+    stream is not read past the last one.
+
+    >>> b = pa.record_batch({"x": [0, 1, 2]})
+    >>> [t.column(0).to_pylist() for t in take_rows([b, b], np.array([1, 3, 4]))]
+    [[1], [0, 1]]
+    """
+    start = 0
+    for batch in batches:
+        if start > (rows[-1] if len(rows) else -1):
+            return
+        lo, hi = np.searchsorted(rows, [start, start + batch.num_rows])
+        if hi > lo:
+            yield batch.take(pa.array(rows[lo:hi] - start))
+        start += batch.num_rows
+
+
+def join_texts(pieces: list[TextScan], num_perm: int = NUM_PERM) -> TextScan:
+    """Text scans of consecutive rows, as one.
+
+    >>> one = TextScan(np.array([0, 2]), np.array([5, 6], np.uint32), np.zeros((1, 2), np.uint32))
+    >>> join_texts([one, one], 2).offsets.tolist()
+    [0, 2, 4]
+    """
+    return _join_pieces([(t.offsets, t.hashes, t.signatures) for t in pieces], num_perm)
+
+
+def documents(scan: TextScan, docs: I64) -> TextScan:
+    """The documents ``docs`` of a text scan (their shingle hashes and signatures).
+
+    >>> t = TextScan(np.array([0, 1, 3]), np.array([7, 8, 9], np.uint32), np.eye(2, dtype="u4"))
+    >>> documents(t, np.array([1])).hashes.tolist()
+    [8, 9]
+    """
+    lengths = scan.offsets[docs + 1] - scan.offsets[docs]
+    offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(lengths)])
+    index = np.arange(int(offsets[-1]), dtype=np.int64) + np.repeat(
+        scan.offsets[docs] - offsets[:-1], lengths
+    )
+    return TextScan(offsets, scan.hashes[index], scan.signatures[docs])
+
+
 #: Text bytes per slice of a record batch: bounds the temporary arrays of one step.
 SLICE_BYTES = 8 << 20
 
@@ -169,4 +222,15 @@ def _join_pieces(pieces: list[tuple[I64, U32, U32]], num_perm: int) -> TextScan:
     )
 
 
-__all__ = ["PartScan", "ScanSpec", "TextScan", "column_hashes", "scan_batches", "scan_partition"]
+__all__ = [
+    "PartScan",
+    "ScanSpec",
+    "TextScan",
+    "column_hashes",
+    "documents",
+    "join_texts",
+    "scan_batches",
+    "scan_partition",
+    "scan_texts",
+    "take_rows",
+]

@@ -1,44 +1,55 @@
-"""Leak pairs on a Dask cluster: hash-partitioned joins of the partition scans, on the workers.
+"""Leak pairs on a Dask cluster: hash-partitioned joins on the workers, nothing per row kept.
 
-With ``engine="dask"``, :func:`datacard.leakage.leaks.run_leaks` scans every partition in a task
-whose :class:`~datacard.leakage.partscan.PartScan` stays in its worker's memory (a future); the
-client receives each scan's row count (and, for image collections, each image's path,
-sha256, 64-bit pHash and 192-byte colour histogram). The pairs are then found by joins on
-hashes, so that no process ever holds every row hash or every signature:
+With ``engine="dask"``, :func:`datacard.leakage.leaks.run_leaks` finds the same pairs as the
+local engine, in the same order, without any process holding every row hash or signature and
+without keeping the partitions' scans (1.1 KB a document) until the end. The client holds
+numbers per partition (rows, where they start) and the pairs found (the output):
 
-1. **Cut** (:func:`cut`, one task per scan): its rows go to ``K`` buckets by ``hash % K`` — the
-   row hash for exact duplicates, the input hash for label conflicts, and each LSH band key (a
-   row once per band and text column) for near-duplicate candidates — with global row numbers.
-2. **Join** (:func:`join`, one task per bucket, given bucket ``k`` of every scan): equal hashes
+1. **Scan and cut** (:func:`scan_cut`, one task per partition): the partition is scanned
+   (row hashes, shingle sets, MinHash signatures) and its rows go to ``K`` buckets by
+   ``hash % K`` — the row hash for exact duplicates, the input hash for label conflicts, and
+   each LSH band key (a row once per band and text column) for near-duplicate candidates. Rows
+   are named by *row keys* (``partition << 32 | row``), known before any count is. The task
+   keeps only the buckets and the row hashes (8 bytes a row); signatures and word hashes are
+   dropped.
+2. **Join** (:func:`join`, one task per bucket; the cuts of runs of neighbouring partitions are
+   regrouped by bucket first, so that the joins take G × K pieces, not P × K): equal hashes
    always share a bucket, and :func:`~datacard.leakage.pairs.exact_pairs`,
    :func:`~datacard.leakage.pairs.label_pairs` and LSH banding look only at groups of equal
-   hashes, so running them on each bucket and taking the union gives the global result. A join
-   also returns the sort keys that put the union in the global function's order
-   (:func:`in_order`).
-3. **Verify** (:func:`verify`): the candidate pairs, deduplicated on the client, are grouped by
-   the partitions ``p`` and ``q`` of their two rows; one task per group runs beside the scan
-   of ``p`` and gets from ``q`` only the rows these pairs need (:func:`subset`, cut out beside
-   the scan of ``q``). It keeps the pairs whose signature estimate and exact shingle-set
-   Jaccard pass (:func:`~datacard.leakage.pairs.verify_candidates`) and that are not exact
-   duplicates.
+   hashes, so running them on each bucket and taking the union gives the global result. Exact
+   and label pairs come back with the sort keys that put the union in the global order
+   (:func:`in_order`). Near-duplicate candidates stay on the workers, routed to ``V`` verify
+   buckets by a hash of the pair (:func:`route`), so that a pair found in several buckets
+   meets itself.
+3. **Plan the verification** (:func:`plan_verify`, one task per verify bucket): its candidates,
+   deduplicated, and the rows they need, cut by group of partitions.
+4. **Fetch** (:func:`collect`, one task per group; :func:`fetch`, one per partition with
+   requested rows): the partition is read again, and only the requested rows are shingled and
+   signed (:func:`datacard.leakage.partscan.take_rows`); their data goes to the verify buckets
+   that asked for it (:func:`regroup_rows`, per group).
+5. **Verify** (:func:`verify_bucket`, one task per verify bucket): the pairs whose signature
+   estimate and exact shingle-set Jaccard pass (:func:`~datacard.leakage.pairs.verify_candidates`)
+   and that are not exact duplicates, with their best similarity over the text columns.
 
-What travels: row counts, the buckets (hashes and row numbers), candidate pairs, the candidate
-rows' shingle hashes and signatures, and the pairs found (the output anyway). The result
-equals the local engine's, pair for pair and in order.
+Tasks: 3 per partition (scan, fetch, and small getters) plus about 3 × G × K, independent of
+how many partition pairs share candidates. What travels: the cuts (twice: to their group, to
+their bucket), candidate pairs, the candidate rows' data, and the pairs found.
 
 Two partitions of splits 0 and 1, cut into 2 buckets and joined bucket by bucket, without Dask:
 
 >>> none = np.zeros(0, np.uint64)
 >>> scans = [PartScan(2, np.array([7, 9], np.uint64), none, none),
 ...          PartScan(1, np.array([7], np.uint64), none, none)]
->>> cuts = [cut(s, start, sid, 2) for s, start, sid in zip(scans, [0, 2], [0, 1])]
->>> joined = [join([c[k] for c in cuts], np.array([0, 1]), 3) for k in range(2)]
+>>> cuts = [cut(s, p, sid, CutSpec(2)) for p, s, sid in zip([0, 1], scans, [0, 1])]
+>>> starts = np.array([0, 2, 3])
+>>> joined = [join([c[k] for c in cuts], starts, np.array([0, 1]), CutSpec(2)) for k in range(2)]
 >>> [x.tolist() for x in in_order([j.exact for j in joined])]
 [[0], [2]]
 """
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -53,33 +64,45 @@ from datacard.leakage.pairs import (
     best_per_pair,
     exact_pairs,
     label_pairs,
-    orient,
+    orient_by,
     verify_candidates,
 )
-from datacard.leakage.partscan import PartScan, TextScan
+from datacard.leakage.partscan import NUM_PERM, PartScan, TextScan, documents, join_texts
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 I16 = npt.NDArray[np.int16]
-U32 = npt.NDArray[np.uint32]
 F64 = npt.NDArray[np.float64]
 Found = dict[str, tuple[I64, I64, F64]]
 Progress = Callable[[int, int], None]
+Scan = Callable[[Any], tuple[PartScan, Any]]
+Rescan = Callable[[Any, I64], dict[str, TextScan]]
+#: Candidate pairs: text column, and pair code ``i * n + j`` (``i < j``).
+Candidates = tuple[I16, I64]
 
 __all__ = [
     "Bucket",
+    "CutSpec",
     "Joined",
     "Ordered",
     "RemoteScans",
+    "RowData",
+    "collect",
     "cut",
+    "fetch",
     "in_order",
     "join",
-    "subset",
-    "verify",
+    "plan_verify",
+    "regroup",
+    "regroup_rows",
+    "route",
+    "scan_cut",
+    "verify_bucket",
 ]
 
-#: Candidate pairs of one verify task above this many bytes are scattered, not put in the graph.
-SCATTER_BYTES = 1 << 20
+#: Bits of a row key for the row within its partition (``partition << ROW_BITS | row``).
+ROW_BITS = 32
+_ROW_MASK = np.int64((1 << ROW_BITS) - 1)
 
 
 def _i64() -> I64:
@@ -90,9 +113,25 @@ def _u64() -> U64:
     return np.zeros(0, np.uint64)
 
 
+def _i16() -> I16:
+    return np.zeros(0, np.int16)
+
+
+@dataclass(frozen=True)
+class CutSpec:
+    """What the cut sends to the ``k`` buckets: label inputs (``label``), and the LSH band keys
+    of the ``text`` columns (``bands`` bands of ``rows`` signature values each)."""
+
+    k: int
+    label: bool = False
+    text: tuple[str, ...] = ()
+    bands: int = 0
+    rows: int = 0
+
+
 @dataclass
 class Bucket:
-    """The rows of one scan that fall in one bucket, by global row number."""
+    """The rows of one partition that fall in one bucket, by row key."""
 
     split: int  # every row of a partition is in one split
     rows: I64 = field(default_factory=_i64)  # exact duplicates: rows and their row hashes
@@ -101,7 +140,7 @@ class Bucket:
     inputs: U64 = field(default_factory=_u64)
     labels: U64 = field(default_factory=_u64)
     near_rows: I64 = field(default_factory=_i64)  # LSH: rows, slots (column × bands + band),
-    slots: I16 = field(default_factory=lambda: np.zeros(0, np.int16))  # and band keys
+    slots: I16 = field(default_factory=_i16)  # and band keys
     keys: U64 = field(default_factory=_u64)
 
 
@@ -117,49 +156,58 @@ class Ordered:
 
 @dataclass
 class Joined:
-    """One bucket's join: exact pairs, label pairs, LSH candidates (``i * n + j``) per column."""
+    """One bucket's join: exact pairs, label pairs, and LSH candidates per verify bucket."""
 
     exact: Ordered
     labels: Ordered | None = None
-    candidates: list[I64] = field(default_factory=list)
+    routed: list[Candidates] = field(default_factory=list)
 
 
-def cut(
-    scan: PartScan,
-    start: int,
-    split: int,
-    k: int,
-    *,
-    label: bool = False,
-    text: tuple[str, ...] = (),
-    bands: int = 0,
-    rows: int = 0,
-) -> list[Bucket]:
-    """The ``k`` buckets of a scan whose rows are numbered from ``start`` (pure; a task)."""
+@dataclass
+class RowData:
+    """Some rows (global numbers, ascending), their row hashes and their text sketches."""
+
+    rows: I64
+    exact: U64
+    text: dict[str, TextScan]
+
+
+def scan_cut(
+    scan: Scan, item: Any, part: int, split: int, spec: CutSpec
+) -> tuple[tuple[int, Any], U64, list[Bucket]]:
+    """Scan one partition and cut it (a task): ``((rows, extra), row hashes, buckets)``."""
+    scanned, extra = scan(item)
+    return (scanned.rows, extra), scanned.exact, cut(scanned, part, split, spec)
+
+
+def cut(scan: PartScan, part: int, split: int, spec: CutSpec) -> list[Bucket]:
+    """The ``spec.k`` buckets of the scan of partition ``part`` (pure)."""
+    k = spec.k
     out = [Bucket(split) for _ in range(k)]
-    grow = start + np.arange(scan.rows, dtype=np.int64)
-    for bucket, (r, h) in zip(out, _spread(scan.exact, k, grow, scan.exact)):
+    key = np.arange(scan.rows, dtype=np.int64) | (np.int64(part) << np.int64(ROW_BITS))
+    for bucket, (r, h) in zip(out, _spread(scan.exact, k, key, scan.exact)):
         bucket.rows, bucket.exact = r, h
-    if label:
-        pieces = _spread(scan.inputs, k, grow, scan.inputs, scan.labels)
+    if spec.label:
+        pieces = _spread(scan.inputs, k, key, scan.inputs, scan.labels)
         for bucket, (r, i, lab) in zip(out, pieces):
             bucket.label_rows, bucket.inputs, bucket.labels = r, i, lab
-    if text:
+    if spec.text:
+        bands = spec.bands
         row_parts: list[I64] = []
         slot_parts: list[I16] = []
         key_parts: list[U64] = []
-        for c, name in enumerate(text):
+        for c, name in enumerate(spec.text):
             sig = scan.text[name].signatures
             live = live_rows(sig)  # as lsh_candidates: documents without words pair with none
-            keys = band_keys(sig[live], bands, rows)  # (live, bands): a row's bands side by side
-            row_parts.append(np.repeat(grow[live], bands))
+            keys = band_keys(sig[live], bands, spec.rows)  # (live, bands): a row's bands
+            row_parts.append(np.repeat(key[live], bands))
             band = np.arange(bands, dtype=np.int16) + np.int16(c * bands)
             slot_parts.append(np.tile(band, len(live)))
             key_parts.append(keys.reshape(-1))
-        key = np.concatenate(key_parts)
-        pieces = _spread(key, k, np.concatenate(row_parts), np.concatenate(slot_parts), key)
-        for bucket, (r, s, key) in zip(out, pieces):
-            bucket.near_rows, bucket.slots, bucket.keys = r, s, key
+        band_key = np.concatenate(key_parts)
+        rows, slots = np.concatenate(row_parts), np.concatenate(slot_parts)
+        for bucket, (r, s, b) in zip(out, _spread(band_key, k, rows, slots, band_key)):
+            bucket.near_rows, bucket.slots, bucket.keys = r, s, b
     return out
 
 
@@ -171,46 +219,19 @@ def _spread(hashes: U64, k: int, *columns: npt.NDArray[Any]) -> list[tuple[npt.N
     return [tuple(c[order[bounds[i] : bounds[i + 1]]] for c in columns) for i in range(k)]
 
 
-def join(
-    pieces: Sequence[Bucket],
-    rank: I64,
-    n: int,
-    *,
-    label: bool = False,
-    text: int = 0,
-    bands: int = 0,
-) -> Joined:
-    """Exact pairs, label pairs (``label``) and LSH candidates (``text`` columns, ``bands``
-    each) of one bucket, given its piece of every scan in plan order (pure; a task); ``n`` is
-    the number of rows of all scans."""
-    splits = len(rank)
-    split = _concat([np.full(len(p.rows), p.split, np.int64) for p in pieces], np.int64)
-    rows = _concat([p.rows for p in pieces], np.int64)
-    hashes = _concat([p.exact for p in pieces], np.uint64)
-    a, b = exact_pairs(hashes, split, rank)  # rows ascend: position order is row order
-    exact = Ordered(rows[a], rows[b], [_group(split[a], split[b], splits), hashes[b], split[b]])
-    joined = Joined(exact)
-    if label:
-        split = _concat([np.full(len(p.label_rows), p.split, np.int64) for p in pieces], np.int64)
-        rows = _concat([p.label_rows for p in pieces], np.int64)
-        inputs = _concat([p.inputs for p in pieces], np.uint64)
-        labels = _concat([p.labels for p in pieces], np.uint64)
-        a, b = label_pairs(inputs, labels, split, rank)
-        keys = [_group(split[a], split[b], splits), inputs[b], split[b], labels[b]]
-        joined.labels = Ordered(rows[a], rows[b], keys)
-    if text:
-        rows = _concat([p.near_rows for p in pieces], np.int64)
-        slots = _concat([p.slots for p in pieces], np.int16)
-        keys64 = _concat([p.keys for p in pieces], np.uint64)
-        column = slots // np.int16(max(bands, 1))
-        for c in range(text):
-            mine = column == c
-            joined.candidates.append(bucket_pairs(slots[mine], keys64[mine], rows[mine], n))
-    return joined
+def global_rows(keys: I64, starts: I64) -> I64:
+    """Global row numbers of row keys, given each partition's first global row.
+
+    >>> global_rows(np.array([1, (1 << 32) | 2]), np.array([0, 5, 9])).tolist()
+    [1, 7]
+    """
+    part = keys >> np.int64(ROW_BITS)
+    rows: I64 = starts[part] + (keys & _ROW_MASK)
+    return rows
 
 
 def regroup(cuts: Sequence[list[Bucket]], k: int) -> list[list[Bucket]]:
-    """The cuts of a group of neighbouring scans, by bucket: ``[bucket][scan]`` (a task).
+    """The cuts of a group of neighbouring partitions, by bucket: ``[bucket][partition]``.
 
     >>> regroup([["a0", "a1"], ["b0", "b1"]], 2)
     [['a0', 'b0'], ['a1', 'b1']]
@@ -218,18 +239,60 @@ def regroup(cuts: Sequence[list[Bucket]], k: int) -> list[list[Bucket]]:
     return [[c[bucket] for c in cuts] for bucket in range(k)]
 
 
-def join_groups(
-    groups: Sequence[Sequence[Bucket]],
-    rank: I64,
-    n: int,
-    *,
-    label: bool = False,
-    text: int = 0,
-    bands: int = 0,
+def join(
+    pieces: Sequence[Bucket], starts: I64, rank: I64, spec: CutSpec, verify: int = 1
 ) -> Joined:
-    """:func:`join` of one bucket's pieces, given per group of scans (groups in plan order)."""
+    """Exact pairs, label pairs (``spec.label``) and LSH candidates (routed to ``verify``
+    buckets, :func:`route`) of one bucket, given its piece of every partition in plan order
+    (pure); ``starts``: each partition's first global row, then the number of rows."""
+    splits = len(rank)
+    n = int(starts[-1])
+    split = _concat([np.full(len(p.rows), p.split, np.int64) for p in pieces], np.int64)
+    rows = global_rows(_concat([p.rows for p in pieces], np.int64), starts)
+    hashes = _concat([p.exact for p in pieces], np.uint64)
+    a, b = exact_pairs(hashes, split, rank)  # rows ascend: position order is row order
+    exact = Ordered(rows[a], rows[b], [_group(split[a], split[b], splits), hashes[b], split[b]])
+    joined = Joined(exact)
+    if spec.label:
+        split = _concat([np.full(len(p.label_rows), p.split, np.int64) for p in pieces], np.int64)
+        rows = global_rows(_concat([p.label_rows for p in pieces], np.int64), starts)
+        inputs = _concat([p.inputs for p in pieces], np.uint64)
+        labels = _concat([p.labels for p in pieces], np.uint64)
+        a, b = label_pairs(inputs, labels, split, rank)
+        keys = [_group(split[a], split[b], splits), inputs[b], split[b], labels[b]]
+        joined.labels = Ordered(rows[a], rows[b], keys)
+    if spec.text:
+        rows = global_rows(_concat([p.near_rows for p in pieces], np.int64), starts)
+        slots = _concat([p.slots for p in pieces], np.int16)
+        keys64 = _concat([p.keys for p in pieces], np.uint64)
+        column = slots // np.int16(max(spec.bands, 1))
+        codes = [
+            bucket_pairs(slots[column == c], keys64[column == c], rows[column == c], n)
+            for c in range(len(spec.text))
+        ]
+        joined.routed = route(codes, verify)
+    return joined
+
+
+def join_groups(
+    groups: Sequence[Sequence[Bucket]], starts: I64, rank: I64, spec: CutSpec, verify: int = 1
+) -> Joined:
+    """:func:`join` of one bucket's pieces, given per group of partitions (in plan order)."""
     pieces = [piece for group in groups for piece in group]
-    return join(pieces, rank, n, label=label, text=text, bands=bands)
+    return join(pieces, starts, rank, spec, verify)
+
+
+def route(codes: Sequence[I64], verify: int) -> list[Candidates]:
+    """Candidate pair codes per text column, sent to ``verify`` buckets by a hash of the pair
+    (every column of a pair goes to the same bucket).
+
+    >>> [c.tolist() for _, c in route([np.array([5, 9]), np.array([5])], 1)]
+    [[5, 9, 5]]
+    """
+    code = _concat(codes, np.int64)
+    column = np.repeat(np.arange(len(codes), dtype=np.int16), [len(c) for c in codes])
+    mixed = (code.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(33)
+    return [(c, x) for c, x in _spread(mixed, verify, column, code)]
 
 
 def _concat(arrays: Sequence[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.NDArray[Any]:
@@ -254,101 +317,177 @@ def in_order(parts: Sequence[Ordered]) -> tuple[I64, I64]:
     return a[order], b[order]
 
 
-def verify(
-    left: PartScan,
-    right: PartScan,
-    starts: tuple[int, int],
-    text: tuple[str, ...],
+def plan_verify(
+    pieces: Sequence[Candidates], n: int, group_starts: I64
+) -> tuple[tuple[I16, I64, I64], list[I64]]:
+    """One verify bucket's candidates, from its piece of every join: ``(column, i, j)`` once
+    each, and the rows they need per group of partitions (``group_starts``: each group's first
+    global row, then ``n``), sorted (pure).
+
+    >>> (c, i, j), need = plan_verify([(np.array([0, 0], np.int16), np.array([7, 7]))], 5,
+    ...                               np.array([0, 2, 5]))
+    >>> i.tolist(), j.tolist(), [x.tolist() for x in need]
+    ([1], [2], [[1], [2]])
+    """
+    column = _concat([c for c, _ in pieces], np.int16)
+    code = _concat([x for _, x in pieces], np.int64)
+    order = np.lexsort((column, code))
+    column, code = column[order], code[order]
+    first = np.ones(len(code), bool)
+    first[1:] = (code[1:] != code[:-1]) | (column[1:] != column[:-1])
+    column, code = column[first], code[first]
+    i, j = code // max(n, 1), code % max(n, 1)
+    needed = np.unique(np.concatenate([i, j]))
+    bounds = np.searchsorted(needed, group_starts)
+    return (column, i, j), [needed[lo:hi] for lo, hi in itertools.pairwise(bounds)]
+
+
+def collect(requests: Sequence[I64]) -> tuple[I64, I64]:
+    """The rows of one group that the verify buckets need: ``(rows, bucket)`` sorted by row,
+    given each bucket's request (in bucket order; pure).
+
+    >>> [x.tolist() for x in collect([np.array([3, 4]), np.array([3])])]
+    [[3, 3, 4], [0, 1, 0]]
+    """
+    rows = _concat(requests, np.int64)
+    bucket = np.repeat(np.arange(len(requests), dtype=np.int64), [len(r) for r in requests])
+    order = np.argsort(rows, kind="stable")
+    return rows[order], bucket[order]
+
+
+def fetch(
+    rescan: Rescan,
+    item: Any,
+    exact: U64,
+    wanted: tuple[I64, I64],
+    start: int,
+) -> dict[int, RowData]:
+    """The requested rows of one partition (its first global row is ``start``) per verify
+    bucket: the partition is read again and only these rows are shingled and signed (a task
+    beside the partition's row hashes ``exact``)."""
+    rows, bucket = wanted
+    lo, hi = np.searchsorted(rows, [start, start + len(exact)])
+    if lo == hi:
+        return {}
+    rows, bucket = rows[lo:hi], bucket[lo:hi]
+    local = np.unique(rows - start)
+    texts = rescan(item, local)
+    out: dict[int, RowData] = {}
+    for b in np.unique(bucket).tolist():
+        mine = rows[bucket == b]
+        at = np.searchsorted(local, mine - start)
+        text = {name: documents(t, at) for name, t in texts.items()}
+        out[b] = RowData(mine, exact[mine - start], text)
+    return out
+
+
+def regroup_rows(fetched: Sequence[dict[int, RowData]], verify: int) -> list[RowData | None]:
+    """The fetched rows of a group of partitions (in plan order), per verify bucket."""
+    out: list[RowData | None] = []
+    for b in range(verify):
+        pieces = [f[b] for f in fetched if b in f]
+        out.append(_join_rows(pieces) if pieces else None)
+    return out
+
+
+def _join_rows(pieces: Sequence[RowData]) -> RowData:
+    names = list(pieces[0].text)
+    return RowData(
+        _concat([p.rows for p in pieces], np.int64),
+        _concat([p.exact for p in pieces], np.uint64),
+        {name: join_texts([p.text[name] for p in pieces], NUM_PERM) for name in names},
+    )
+
+
+def verify_bucket(
     candidates: tuple[I16, I64, I64],
+    pieces: Sequence[RowData | None],
+    text: tuple[str, ...],
     threshold: float,
     n: int,
-    right_rows: I64 | None = None,
 ) -> tuple[I64, F64]:
-    """``(i * n + j, similarity)`` of the candidate pairs (text column, global row ``i`` of
-    ``left``, global row ``j`` of ``right``, which may be ``left``) that are near duplicates
-    and not exact duplicates (pure; a task). ``right_rows``: ``right`` is the :func:`subset`
-    of these partition rows (sorted)."""
+    """``(i * n + j, similarity)``, ascending, of one verify bucket's candidate pairs that are
+    near duplicates (best over the text columns) and not exact duplicates, given their rows'
+    data per group of partitions in plan order (pure; a task)."""
     column, i, j = candidates
-    li, rj = i - starts[0], j - starts[1]
-    if right_rows is not None:
-        rj = np.searchsorted(right_rows, rj)
-    differ = left.exact[li] != right.exact[rj]
-    codes: list[I64] = [_i64()]
-    sims: list[F64] = [np.zeros(0)]
+    present = [p for p in pieces if p is not None]
+    if not present or not len(i):
+        return _i64(), np.zeros(0)
+    data = _join_rows(present)
+    pi, pj = np.searchsorted(data.rows, i), np.searchsorted(data.rows, j)
+    differ = data.exact[pi] != data.exact[pj]
+    codes: list[I64] = []
+    sims: list[F64] = []
     for c, name in enumerate(text):
         mine = (column == c) & differ
         if not mine.any():
             continue
-        ul, at_l = np.unique(li[mine], return_inverse=True)
-        ur, at_r = np.unique(rj[mine], return_inverse=True)
-        off_l, hashes_l, sig_l = _documents(left.text[name], ul)
-        off_r, hashes_r, sig_r = _documents(right.text[name], ur)
-        offsets = np.concatenate([off_l, off_r[1:] + off_l[-1]])
-        hashes = np.concatenate([hashes_l, hashes_r])
-        sig = np.concatenate([sig_l, sig_r])
-        cand = np.stack([at_l.reshape(-1), at_r.reshape(-1) + len(ul)], axis=1)
-        x, y, sim = verify_candidates(offsets, hashes, sig, cand, threshold)
-        right_local = ur if right_rows is None else right_rows[ur]
-        codes.append((ul[x] + starts[0]) * n + right_local[y - len(ul)] + starts[1])
+        t = data.text[name]
+        cand = np.stack([pi[mine], pj[mine]], axis=1)
+        x, y, sim = verify_candidates(t.offsets, t.hashes, t.signatures, cand, threshold)
+        codes.append(data.rows[x] * n + data.rows[y])
         sims.append(sim)
-    return np.concatenate(codes), np.concatenate(sims)
+    return best_per_pair(_concat(codes, np.int64), _concat(sims, np.float64))
 
 
-def subset(scan: PartScan, rows: I64, text: tuple[str, ...]) -> PartScan:
-    """The partition rows ``rows`` of a scan: exact hashes and documents of the ``text``
-    columns (pure; a task on the scan's worker, so that only these rows travel to a verify)."""
-    out = PartScan(len(rows), scan.exact[rows], _u64(), _u64())
-    for name in text:
-        out.text[name] = TextScan(*_documents(scan.text[name], rows))
-    return out
+def _first(triple: tuple[Any, ...]) -> Any:
+    return triple[0]
 
 
-def _documents(scan: TextScan, docs: I64) -> tuple[I64, U32, U32]:
-    """Offsets, shingle hashes and signatures of the documents ``docs`` of a text scan."""
-    lengths = scan.offsets[docs + 1] - scan.offsets[docs]
-    offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(lengths)])
-    index = np.arange(int(offsets[-1]), dtype=np.int64) + np.repeat(
-        scan.offsets[docs] - offsets[:-1], lengths
-    )
-    return offsets, scan.hashes[index], scan.signatures[docs]
+def _second(triple: tuple[Any, ...]) -> Any:
+    return triple[1]
 
 
-def _first(pair: tuple[Any, Any]) -> Any:
-    return pair[0]
+def _third(triple: tuple[Any, Any, Any]) -> Any:
+    return triple[2]
 
 
-def _meta(pair: tuple[PartScan, Any]) -> tuple[int, Any]:
-    return pair[0].rows, pair[1]
+def _found(joined: Joined) -> tuple[Ordered, Ordered | None]:
+    return joined.exact, joined.labels
+
+
+def _routed(joined: Joined, bucket: int) -> Candidates:
+    return joined.routed[bucket]
 
 
 class RemoteScans:
-    """Scans held by the workers of a ``distributed.Client``, and the joins over them.
+    """The partitions of a leak search scanned and cut on the workers of a
+    ``distributed.Client``, and the joins over them (:meth:`pairs`).
 
-    ``scan(item)`` returns ``(PartScan, extra)``; the scans stay on the workers, the client
-    gets ``counts`` (rows per scan) and ``extras`` (image hashes, or None). Use as a context
-    manager: on exit the scans are released.
+    ``scan(item)`` returns ``(PartScan, extra)``; the client gets ``counts`` (rows per
+    partition) and ``extras`` (image hashes, or None); the workers keep each partition's
+    buckets and row hashes. ``splits``: each item's split id. Use as a context manager: on exit
+    what the workers hold is released.
     """
 
     def __init__(
         self,
         client: Any,
-        scan: Callable[[Any], tuple[PartScan, Any]],
+        scan: Scan,
         items: Sequence[Any],
+        splits: Sequence[int],
+        spec: CutSpec,
         progress: Progress | None = None,
         total: int | None = None,
     ) -> None:
         from distributed import as_completed
 
         self.client = client
-        futures = client.map(scan, list(items), pure=False)
-        meta = client.map(_meta, futures, pure=False)
-        self.parts: list[Any] = client.map(_first, futures, pure=False)
-        total = len(futures) if total is None else total
-        for done, _ in enumerate(as_completed(futures, loop=client.loop), 1):
+        self.items = list(items)
+        self.spec = spec
+        scanned = [
+            client.submit(scan_cut, scan, item, p, int(sid), spec, pure=False)
+            for p, (item, sid) in enumerate(zip(self.items, splits))
+        ]
+        meta = client.map(_first, scanned, pure=False)
+        self.exact: list[Any] = client.map(_second, scanned, pure=False)
+        self.cuts: list[Any] = client.map(_third, scanned, pure=False)
+        total = len(scanned) if total is None else total
+        for done, _ in enumerate(as_completed(scanned, loop=client.loop), 1):
             if progress is not None:
                 progress(done, total)
         gathered: list[tuple[int, Any]] = client.gather(meta)
-        del futures, meta  # the scans live on as self.parts
+        del scanned, meta  # the workers keep the buckets and row hashes
         self.counts = [c for c, _ in gathered]
         self.extras = [e for _, e in gathered]
 
@@ -361,130 +500,104 @@ class RemoteScans:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.parts = []
+        self.exact, self.cuts = [], []
 
     def pairs(
         self,
-        split: I64,
         rank: I64,
+        split_of: Callable[[I64], I64],
         *,
-        label: bool,
-        text: tuple[str, ...],
+        rescan: Rescan,
         threshold: float,
-        bands: int,
-        rows: int,
-        buckets: int,
-        groups: int = 1 << 30,
+        groups: int,
+        verify: int,
     ) -> Found:
-        """Exact pairs, near pairs (``text``) and label conflicts (``label``) of every row,
-        exactly as the local engine finds them; ``split`` is the split of every row, ``rank``
-        the rank of every split (the side ``a`` of a pair has the lower rank). The cuts of
-        about ``groups`` runs of neighbouring scans are regrouped by bucket before the joins."""
-        client = self.client
-        starts = np.cumsum([0, *self.counts])
+        """Exact pairs, near pairs (the spec's text columns) and label conflicts (its label),
+        exactly as the local engine finds them; ``rank`` is the rank of every split (the side
+        ``a`` of a pair has the lower rank), ``split_of`` gives the split of global rows.
+        Partitions are taken in about ``groups`` runs of neighbours; candidates are verified in
+        ``verify`` buckets."""
+        client, spec = self.client, self.spec
+        starts = np.concatenate([[0], np.cumsum(self.counts)]).astype(np.int64)
         n = int(starts[-1])
-        split_of = [int(split[s]) if c else 0 for s, c in zip(starts[:-1], self.counts)]
-        k = max(1, buckets)
-        options = {"label": label, "text": text, "bands": bands, "rows": rows}
-        cuts = [
-            client.submit(cut, part, int(start), int(sid), k, **options, pure=False)
-            for part, start, sid in zip(self.parts, starts[:-1].tolist(), split_of)
-        ]
-        # Groups of neighbouring cuts are regrouped by bucket first, so that the buckets take
-        # G x K pieces (G = 4 x workers) rather than one per scan and bucket (P x K tasks).
-        size = -(-len(cuts) // max(1, min(len(cuts), groups)))
+        parts = len(self.cuts)
+        size = -(-parts // max(1, min(parts, groups)))
+        runs = [(lo, min(lo + size, parts)) for lo in range(0, parts, size)]
+        at = client.scatter(starts, hash=False)
         regrouped = [
-            client.submit(regroup, cuts[lo : lo + size], k, pure=False)
-            for lo in range(0, len(cuts), size)
+            client.submit(regroup, self.cuts[lo:hi], spec.k, pure=False) for lo, hi in runs
         ]
+        self.cuts = []  # the buckets are released once the regroups have them
+        v = max(1, verify) if spec.text else 1
         joins = []
-        for bucket in range(k):
+        for bucket in range(spec.k):
             pieces = [client.submit(operator.getitem, g, bucket, pure=False) for g in regrouped]
-            joins.append(
-                client.submit(
-                    join_groups,
-                    pieces,
-                    rank,
-                    n,
-                    label=label,
-                    text=len(text),
-                    bands=bands,
-                    pure=False,
-                )
-            )
-        del cuts, regrouped, pieces
-        joined: list[Joined] = client.gather(joins)
-        del joins  # the buckets are released with the futures
+            joins.append(client.submit(join_groups, pieces, at, rank, spec, v, pure=False))
+        del regrouped
+        near = None
+        if spec.text:
+            near = self._near(joins, starts, runs, rescan, threshold, v)
+        gathered: list[tuple[Ordered, Ordered | None]] = client.gather(
+            [client.submit(_found, j, pure=False) for j in joins]
+        )
         found: Found = {}
-        a, b = in_order([j.exact for j in joined])
+        a, b = in_order([e for e, _ in gathered])
         found["exact"] = (a, b, np.ones(len(a)))
-        if text:
-            found["near"] = self._near(joined, starts, split, rank, text, threshold)
-        if label:
-            a, b = in_order([j.labels for j in joined if j.labels is not None])
+        if near is not None:
+            results: list[tuple[I64, F64]] = client.gather(near)
+            code = _concat([c for c, _ in results], np.int64)
+            sim = _concat([s for _, s in results], np.float64)
+            order = np.argsort(code, kind="stable")
+            code, sim = code[order], sim[order]
+            i, j = code // max(n, 1), code % max(n, 1)
+            a, b = orient_by(i, j, split_of(i), split_of(j), rank)
+            found["near"] = (a, b, sim)
+        if spec.label:
+            a, b = in_order([lab for _, lab in gathered if lab is not None])
             found["label-conflict"] = (a, b, np.ones(len(a)))
         return found
 
-    def _ship(self, data: Any) -> Any:
-        """``data`` (arrays), or a future of it when it is too large for a task's graph."""
-        arrays = data if isinstance(data, tuple) else (data,)
-        if sum(x.nbytes for x in arrays if x is not None) <= SCATTER_BYTES:
-            return data
-        return self.client.scatter([data], hash=False)[0]
-
     def _near(
         self,
-        joined: Sequence[Joined],
+        joins: Sequence[Any],
         starts: I64,
-        split: I64,
-        rank: I64,
-        text: tuple[str, ...],
+        runs: Sequence[tuple[int, int]],
+        rescan: Rescan,
         threshold: float,
-    ) -> tuple[I64, I64, F64]:
-        """Verified near pairs, best similarity over the text columns, oriented a → b."""
-        client = self.client
+        verify: int,
+    ) -> list[Any]:
+        """Futures of each verify bucket's verified pairs (:func:`verify_bucket`)."""
+        client, spec = self.client, self.spec
         n = int(starts[-1])
-        per_column = [
-            np.unique(_concat([j.candidates[c] for j in joined], np.int64))
-            for c in range(len(text))
-        ]
-        code = _concat(per_column, np.int64)
-        column = np.repeat(np.arange(len(text), dtype=np.int16), [len(c) for c in per_column])
-        i, j = code // max(n, 1), code % max(n, 1)
-        part = len(self.parts)
-        pi = np.searchsorted(starts[:-1], i, side="right") - 1
-        pj = np.searchsorted(starts[:-1], j, side="right") - 1
-        group = pi * part + pj
-        order = np.argsort(group, kind="stable")
-        group, column, i, j = group[order], column[order], i[order], j[order]
-        bounds = np.flatnonzero(np.diff(group)) + 1
-        tasks = []
-        for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), len(group)]):
-            if lo == hi:
-                continue
-            p, q = divmod(int(group[lo]), part)
-            right, right_rows = self.parts[q], None
-            if p != q:  # the rows of q that the pairs need, cut out where q's scan is
-                right_rows = np.unique(j[lo:hi] - starts[q])
-                right = client.submit(subset, right, self._ship(right_rows), text, pure=False)
-            tasks.append(
+        group_starts = np.array([starts[lo] for lo, _ in runs] + [n], np.int64)
+        plans = []
+        for bucket in range(verify):
+            pieces = [client.submit(_routed, j, bucket, pure=False) for j in joins]
+            plans.append(client.submit(plan_verify, pieces, n, group_starts, pure=False))
+        candidates = client.map(_first, plans, pure=False)
+        requests = client.map(_second, plans, pure=False)
+        del plans
+        regrouped = []
+        for g, (lo, hi) in enumerate(runs):
+            asked = [client.submit(operator.getitem, r, g, pure=False) for r in requests]
+            wanted = client.submit(collect, asked, pure=False)
+            fetched = [
                 client.submit(
-                    verify,
-                    self.parts[p],
-                    right,
-                    (int(starts[p]), int(starts[q])),
-                    text,
-                    self._ship((column[lo:hi], i[lo:hi], j[lo:hi])),
-                    threshold,
-                    n,
-                    self._ship(right_rows),
-                    pure=False,
+                    fetch, rescan, self.items[p], self.exact[p], wanted, int(starts[p]), pure=False
                 )
+                for p in range(lo, hi)
+            ]
+            regrouped.append(client.submit(regroup_rows, fetched, verify, pure=False))
+        self.exact = []  # released once the fetches have them
+        return [
+            client.submit(
+                verify_bucket,
+                candidates[bucket],
+                [client.submit(operator.getitem, g, bucket, pure=False) for g in regrouped],
+                spec.text,
+                threshold,
+                n,
+                pure=False,
             )
-        results: list[tuple[I64, F64]] = client.gather(tasks)
-        del tasks
-        code, sim = best_per_pair(
-            _concat([c for c, _ in results], np.int64), _concat([s for _, s in results], np.float64)
-        )
-        a, b = orient(code // max(n, 1), code % max(n, 1), split, rank)
-        return a, b, sim
+            for bucket in range(verify)
+        ]

@@ -23,7 +23,7 @@ import numpy.typing as npt
 from datacard.findings import Finding
 
 if TYPE_CHECKING:
-    from datacard.leakage.leaks import _Rows
+    from datacard.leakage.rows import Rows
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -73,7 +73,7 @@ class PairSummary:
 
 
 def summarise(
-    found: Found, rows: _Rows, order: Sequence[str], split_rows: Mapping[str, int]
+    found: Found, rows: Rows, order: Sequence[str], split_rows: Mapping[str, int]
 ) -> list[PairSummary]:
     """One summary per kind and split pair (``a`` before ``b`` in ``order``, and ``a == b``)."""
     sid = {s: i for i, s in enumerate(rows.split_names)}
@@ -82,7 +82,7 @@ def summarise(
         if kind not in found:
             continue
         a, b, sim = found[kind]
-        sa, sb = rows.split[a], rows.split[b]
+        sa, sb = rows.split(a), rows.split(b)
         for x, name_a in enumerate(order):
             for name_b in order[x:]:
                 mask = (sa == sid[name_a]) & (sb == sid[name_b])
@@ -99,12 +99,14 @@ def summarise(
     return out
 
 
-def _example(rows: _Rows, a: int, b: int, sim: float) -> dict[str, Any]:
+def _example(rows: Rows, a: int, b: int, sim: float) -> dict[str, Any]:
+    both = np.array([a, b], np.int64)
+    (fa, fb), (ra, rb) = rows.file(both).tolist(), rows.row(both).tolist()
     return {
-        "a_file": rows.files[int(rows.file[a])].rel,
-        "a_row": int(rows.row[a]),
-        "b_file": rows.files[int(rows.file[b])].rel,
-        "b_row": int(rows.row[b]),
+        "a_file": rows.files[fa].rel,
+        "a_row": ra,
+        "b_file": rows.files[fb].rel,
+        "b_row": rb,
         "similarity": round(sim, 4),
     }
 
@@ -127,7 +129,7 @@ def findings_for(pairs: Sequence[PairSummary]) -> list[Finding]:
     return out
 
 
-def write_pairs(path: Path, found: Found, rows: _Rows) -> None:
+def write_pairs(path: Path, found: Found, rows: Rows) -> None:
     """Every pair as a Parquet row: a_split, a_file, a_row, b_split, b_file, b_row, kind,
     similarity."""
     import pyarrow as pa
@@ -153,12 +155,12 @@ def write_pairs(path: Path, found: Found, rows: _Rows) -> None:
 
     table = pa.table(
         {
-            "a_split": take(splits, rows.split[a]),
-            "a_file": take(files, rows.file[a]),
-            "a_row": int64_array(rows.row[a]),
-            "b_split": take(splits, rows.split[b]),
-            "b_file": take(files, rows.file[b]),
-            "b_row": int64_array(rows.row[b]),
+            "a_split": take(splits, rows.split(a)),
+            "a_file": take(files, rows.file(a)),
+            "a_row": int64_array(rows.row(a)),
+            "b_split": take(splits, rows.split(b)),
+            "b_file": take(files, rows.file(b)),
+            "b_row": int64_array(rows.row(b)),
             "kind": take(names, kind),
             "similarity": pa.Array.from_buffers(
                 pa.float64(), len(sim), [None, pa.py_buffer(np.ascontiguousarray(sim, np.float64))]
