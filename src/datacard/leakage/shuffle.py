@@ -247,17 +247,23 @@ def join(
     (pure); ``starts``: each partition's first global row, then the number of rows."""
     splits = len(rank)
     n = int(starts[-1])
-    split = _concat([np.full(len(p.rows), p.split, np.int64) for p in pieces], np.int64)
-    rows = global_rows(_concat([p.rows for p in pieces], np.int64), starts)
-    hashes = _concat([p.exact for p in pieces], np.uint64)
+    split, rows, hashes = _by_row(
+        starts,
+        _concat([np.full(len(p.rows), p.split, np.int64) for p in pieces], np.int64),
+        _concat([p.rows for p in pieces], np.int64),
+        _concat([p.exact for p in pieces], np.uint64),
+    )
     a, b = exact_pairs(hashes, split, rank)  # rows ascend: position order is row order
     exact = Ordered(rows[a], rows[b], [_group(split[a], split[b], splits), hashes[b], split[b]])
     joined = Joined(exact)
     if spec.label:
-        split = _concat([np.full(len(p.label_rows), p.split, np.int64) for p in pieces], np.int64)
-        rows = global_rows(_concat([p.label_rows for p in pieces], np.int64), starts)
-        inputs = _concat([p.inputs for p in pieces], np.uint64)
-        labels = _concat([p.labels for p in pieces], np.uint64)
+        split, rows, inputs, labels = _by_row(
+            starts,
+            _concat([np.full(len(p.label_rows), p.split, np.int64) for p in pieces], np.int64),
+            _concat([p.label_rows for p in pieces], np.int64),
+            _concat([p.inputs for p in pieces], np.uint64),
+            _concat([p.labels for p in pieces], np.uint64),
+        )
         a, b = label_pairs(inputs, labels, split, rank)
         keys = [_group(split[a], split[b], splits), inputs[b], split[b], labels[b]]
         joined.labels = Ordered(rows[a], rows[b], keys)
@@ -274,10 +280,20 @@ def join(
     return joined
 
 
+def _by_row(
+    starts: I64, split: I64, keys: I64, *columns: npt.NDArray[Any]
+) -> tuple[npt.NDArray[Any], ...]:
+    """``split``, the global rows of ``keys`` and ``columns``, in global row order (the pieces
+    of a bucket come grouped by the worker that cut them, not in plan order)."""
+    rows = global_rows(keys, starts)
+    order = np.argsort(rows, kind="stable")
+    return split[order], rows[order], *(c[order] for c in columns)
+
+
 def join_groups(
     groups: Sequence[Sequence[Bucket]], starts: I64, rank: I64, spec: CutSpec, verify: int = 1
 ) -> Joined:
-    """:func:`join` of one bucket's pieces, given per group of partitions (in plan order)."""
+    """:func:`join` of one bucket's pieces, given per group of partitions (in any order)."""
     pieces = [piece for group in groups for piece in group]
     return join(pieces, starts, rank, spec, verify)
 
@@ -430,6 +446,21 @@ def verify_bucket(
     return best_per_pair(_concat(codes, np.int64), _concat(sims, np.float64))
 
 
+def _beside(client: Any, futures: Sequence[Any], size: int) -> list[tuple[str, list[int]]]:
+    """The futures' indices in runs of at most ``size`` held by one worker, with that worker:
+    a regroup there moves the cuts once (to their join), not twice."""
+    holders: dict[str, tuple[str, ...]] = client.who_has(list(futures))
+    mine: dict[str, list[int]] = {}
+    for index, future in enumerate(futures):
+        held = holders.get(future.key) or ("",)
+        mine.setdefault(sorted(held)[0], []).append(index)
+    return [
+        (worker, held[lo : lo + size])
+        for worker, held in sorted(mine.items())
+        for lo in range(0, len(held), size)
+    ]
+
+
 def _first(triple: tuple[Any, ...]) -> Any:
     return triple[0]
 
@@ -525,7 +556,15 @@ class RemoteScans:
         runs = [(lo, min(lo + size, parts)) for lo in range(0, parts, size)]
         at = client.scatter(starts, hash=False)
         regrouped = [
-            client.submit(regroup, self.cuts[lo:hi], spec.k, pure=False) for lo, hi in runs
+            client.submit(
+                regroup,
+                [self.cuts[p] for p in chunk],
+                spec.k,
+                workers=[worker] if worker else None,
+                allow_other_workers=True,
+                pure=False,
+            )
+            for worker, chunk in _beside(client, self.cuts, size)
         ]
         self.cuts = []  # the buckets are released once the regroups have them
         v = max(1, verify) if spec.text else 1
