@@ -206,8 +206,11 @@ def test_tasks_do_not_grow_with_the_partition_pairs(tmp_path: Path, cluster: Das
     assert tasks["verify_bucket"] == k
     assert tasks["join_groups"] == k
     assert "verify" not in tasks and "subset" not in tasks
-    # per partition 5 (scan, fetch, 3 getters); per bucket pair 4 getters; per bucket 9
-    assert sum(tasks.values()) <= 5 * 24 + 4 * k * k + 9 * k, tasks
+    regroups = tasks["regroup"]  # runs of the cuts held by one worker: about k, + 1 a worker
+    assert regroups <= k + 2
+    # per partition 5 (scan, fetch, 3 getters); per regroup and bucket a getter; per pair of
+    # buckets 3 getters; per bucket 8 (join, plan, collect, regroup_rows, verify, 3 getters)
+    assert sum(tasks.values()) <= 5 * 24 + regroups * (k + 1) + 3 * k * k + 8 * k, tasks
 
 
 # ------------------------------------------------------------------ the joins, without Dask

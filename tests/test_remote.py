@@ -17,14 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import fsspec
+import fsspec  # type: ignore[import-untyped, unused-ignore]
 import numpy as np
 import pyarrow as pa
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
-from fsspec.implementations.memory import MemoryFileSystem
-from fsspec.registry import known_implementations
+from fsspec.implementations.memory import MemoryFileSystem  # type: ignore[import-untyped, unused-ignore]
+from fsspec.registry import known_implementations  # type: ignore[import-untyped, unused-ignore]
 
 import datacard.layout
 import datacard.remote
@@ -270,16 +270,24 @@ def test_a_missing_url_and_an_empty_folder(memory: MemoryFileSystem) -> None:
         discover("memory://notes")
 
 
-def test_media_and_webdataset_under_a_url_are_local_only(memory: MemoryFileSystem) -> None:
+def test_media_and_webdataset_under_a_url_are_found(memory: MemoryFileSystem) -> None:
+    """Reading them is tested in test_remote_media.py."""
     memory.pipe("/pics/train/a.csv", b"x\n1\n")
     memory.pipe("/pics/train/cat/1.png", b"\x89PNG")
-    with pytest.raises(SourceError) as exc:
-        discover("memory://pics")
-    assert "image folders are read from local paths only (for now)" in _one_line(exc)
-    assert discover("memory://pics", {"train": ["train/*.csv"]}).files[0].rel == "train/a.csv"
+    files = discover("memory://pics").files
+    assert [(f.rel, f.format, f.path) for f in files] == [
+        ("train/a.csv", "csv", "memory://pics/train/a.csv"),
+        ("train/cat/", "imagefolder", "memory://pics"),
+    ]
+    assert files[1].sources() == ("memory://pics/train/cat/1.png",)
+    one = discover("memory://pics/train/cat/1.png")
+    assert one.root == "memory://pics/train/cat" and one.files[0].sources() == (
+        "memory://pics/train/cat/1.png",
+    )
     memory.pipe("/shards/train-000.tar", b"x")
-    with pytest.raises(SourceError, match="WebDataset shards are read from local paths only"):
-        discover("memory://shards")
+    assert [(f.rel, f.format, f.path) for f in discover("memory://shards").files] == [
+        ("train-000.tar", "webdataset", "memory://shards/train-000.tar")
+    ]
 
 
 # -- the root ----------------------------------------------------------------------------------

@@ -637,13 +637,20 @@ TASK_NAMES = {
     "run": "one partition: read + sketch",
     "merged": "merge two partial profiles",
     "file_digest": "sha256 of a data file",
-    "scan_item": "one partition: read + hash + MinHash",
-    "meta": "row count of a scan",
-    "first": "the scan, kept on its worker",
-    "cut": "cut a scan into buckets",
-    "getitem": "one bucket of a cut",
-    "join": "join one bucket of every scan",
-    "verify": "verify candidate pairs",
+    "scan_cut": "one partition: read + hash + MinHash, cut into buckets",
+    "regroup": "the cuts held by one worker, by bucket",
+    "join_groups": "join one bucket (exact pairs, LSH candidates routed to verify buckets)",
+    "plan_verify": "one verify bucket's candidates, and the rows they need per group",
+    "collect": "the rows one group of partitions must send",
+    "fetch": "one partition read again: its candidate rows' shingles and signatures",
+    "regroup_rows": "the fetched rows of a group, by verify bucket",
+    "verify_bucket": "verify one bucket's candidate pairs",
+    "getitem": "one piece of a regrouped result",
+    "first": "a getter: the first part of a task's result",
+    "second": "a getter: the second part",
+    "third": "a getter: the third part",
+    "routed": "a getter: one verify bucket's candidates from a join",
+    "found": "a getter: the exact and label pairs of a join",
 }
 
 
@@ -746,7 +753,7 @@ def _leaks_cost(case: dict[str, Any]) -> list[str]:
         f"**{part_bytes / MIB / one:.0f} MB/s of Parquet text** on one core; its cut into "
         f"buckets {med([s['cut_s'] for s in samples]):.3f} s.",
     ]
-    lines += _per_task_lines(case, "scan_item", part_bytes, "scan task")
+    lines += _per_task_lines(case, "scan_cut", part_bytes, "scan task")
     per_doc = {
         key: med([s[key] for s in samples]) / docs
         for key in ("signature_bytes", "shingle_bytes", "scan_pickle_bytes", "cut_pickle_bytes")
@@ -754,8 +761,9 @@ def _leaks_cost(case: dict[str, Any]) -> list[str]:
     task_b = med([s["task_pickle_bytes"] for s in samples])
     lines += [
         f"- Per document: the MinHash signature {per_doc['signature_bytes']:.0f} bytes and the "
-        f"shingle hashes {per_doc['shingle_bytes']:.0f} bytes (both stay on the worker that "
-        f"scanned them: the whole scan {per_doc['scan_pickle_bytes']:.0f} bytes a document); "
+        f"shingle hashes {per_doc['shingle_bytes']:.0f} bytes (the whole scan "
+        f"{per_doc['scan_pickle_bytes']:.0f} bytes a document; the scan task drops it after the "
+        "cut and keeps 8 bytes a document, the row hashes; candidate rows are read again); "
         "what the shuffle moves (the cut: row hash, row number, and per band a key, a row "
         f"number and a slot) **{per_doc['cut_pickle_bytes']:.0f} bytes a document**. A task "
         f"description: {_kb(task_b)}.",

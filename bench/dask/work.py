@@ -75,13 +75,13 @@ def _register_sizeof() -> None:
     from dask.sizeof import sizeof
 
     from datacard.leakage.partscan import PartScan
-    from datacard.leakage.shuffle import Bucket, Joined
+    from datacard.leakage.shuffle import Bucket, Joined, RowData
     from datacard.profiling import Profile
 
     def pickled(obj: object) -> int:
         return len(pickle.dumps(obj, protocol=5))
 
-    for cls in (Profile, PartScan, Bucket, Joined):
+    for cls in (Profile, PartScan, Bucket, Joined, RowData):
         sizeof.register(cls)(pickled)
 
 
@@ -356,7 +356,7 @@ def probe_leaks(args: argparse.Namespace) -> dict[str, Any]:
     from datacard.leakage.leaks import BUCKETS_PER_WORKER, _plan, _scan_item
     from datacard.leakage.pairs import choose_banding
     from datacard.leakage.partscan import NUM_PERM
-    from datacard.leakage.shuffle import cut
+    from datacard.leakage.shuffle import CutSpec, cut
 
     t0 = time.perf_counter()
     layout = discover(Path(args.source))
@@ -372,7 +372,7 @@ def probe_leaks(args: argparse.Namespace) -> dict[str, Any]:
         scan, _ = _scan_item(item)
         seconds = time.perf_counter() - t
         t = time.perf_counter()
-        pieces = cut(scan, 0, 0, k, label=False, text=TEXT, bands=bands, rows=band_rows)
+        pieces = cut(scan, 0, 0, CutSpec(k, False, TEXT, bands, band_rows))
         cut_s = time.perf_counter() - t
         text = scan.text[TEXT[0]]
         comp, raw = _parquet_bytes(str(part.file.path), part.row_groups)

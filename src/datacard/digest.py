@@ -20,8 +20,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future
 from pathlib import Path
 
-from datacard.errors import SourceError
-from datacard.readers.base import DataFile
+from datacard.readers.base import DataFile, unreadable
 from datacard.remote import file_size, is_url, open_input
 
 CHUNK = 1 << 20
@@ -107,13 +106,9 @@ def members_digest(file: DataFile) -> list[tuple[str, int, str]]:
     out = []
     for name, path in zip(names, file.sources()):
         try:
-            out.append((name, Path(path).stat().st_size, sha256_file(path)))
+            out.append((name, file_size(path), sha256_file(path)))
         except OSError as exc:
-            raise SourceError(
-                f"cannot read the file: {exc.strerror or exc}",
-                where=name,
-                hint="check that it exists and is readable",
-            ) from exc
+            raise unreadable(path, name, exc) from exc
     return out
 
 

@@ -11,9 +11,9 @@ symlink out of the root, and infers splits from the usual layouts, in this order
 - otherwise one split, ``train``.
 
 A URL (``s3://bucket/data``, ``file:///abs/path``: any fsspec protocol, see
-:mod:`datacard.remote`) is listed with fsspec and split by the same rules, except that a README's
-``configs`` are not read, and media files and WebDataset shards are refused (local paths only,
-for now). Its data files keep full URLs as ``path``.
+:mod:`datacard.remote`) is listed with fsspec (nothing outside its prefix, no symlink) and split
+by the same rules, except that a README's ``configs`` are not read. Its data files keep full
+URLs as ``path``; its media collections have the root URL as ``path``.
 
 Images and audio files (:mod:`datacard.media.collections`) take their split from ``--split``
 globs, the README's ``configs``, or split folders (never from their file names: one
@@ -37,7 +37,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
-from typing import NoReturn
 
 from datacard.errors import SourceError, UsageError
 from datacard.media.collections import (
@@ -508,32 +507,17 @@ def _discover_url(url: str, splits: Mapping[str, Sequence[str]] | None) -> Layou
         return _single_file(root, splits)
     # hidden names (.x) are left out, as in a local walk
     rels = [r for r, _ in list_files(root) if not any(p.startswith(".") for p in r.split("/"))]
-    tables, media, skipped = _list_url(root, rels)
+    urls, media, skipped = _list_url(root, rels)
     listed = _Listed(root, "", frozenset(rels))
-    found = _assign(tables, media, splits, lambda: _hf_files(listed), lambda: None)
+    found = _assign(urls, media, splits, lambda: _hf_files(listed), lambda: None)
     _need_data(found, url)
-    if found.media:
-        _local_only(join(root, min(found.media)))
-    files = [_data_file(tables[rel], rel, split) for rel, split in found.tables.items()]
-    for file in files:
-        if file.format == "webdataset":
-            _local_only(file.path)
+    tables = [_data_file(urls[rel], rel, split) for rel, split in found.tables.items()]
+    folders = collections(root, found.media, found.metadata, _is_split)
     return Layout(
         root=root,
-        files=tuple(sorted(files, key=lambda f: (f.split, f.rel))),
+        files=tuple(sorted([*tables, *folders], key=lambda f: (f.split, f.rel))),
         splits_from=found.how,
         skipped=tuple(sorted([*skipped, *found.skipped])),
-    )
-
-
-def _local_only(url: str) -> NoReturn:
-    """Media and WebDataset readers take local paths only (for now)."""
-    what = {"imagefolder": "image folders", "audiofolder": "audio folders"}
-    raise SourceError(
-        f"{what.get(media_format(url) or '', 'WebDataset shards')} are read from local paths "
-        "only (for now)",
-        where=url,
-        hint="copy the dataset to a local folder, or leave these files out with --split NAME=GLOB",
     )
 
 
@@ -617,8 +601,6 @@ def _single_file(path: Path | str, splits: Mapping[str, Sequence[str]] | None) -
     else:
         parent, name = path.rsplit("/", 1)
     if media_format(name) is not None:
-        if isinstance(path, str):
-            _local_only(path)
         split = _by_globs([name], splits)[0][name] if splits else "train"
         folder = collections(parent, {name: split}, [])
         return Layout(root=parent, files=tuple(folder), splits_from="single file")
@@ -629,8 +611,6 @@ def _single_file(path: Path | str, splits: Mapping[str, Sequence[str]] | None) -
             where=str(path),
             hint=f"datacard reads {supported_suffixes()}",
         )
-    if isinstance(path, str) and found[0] == "webdataset":
-        _local_only(path)
     split, how = "train", "single file"
     if splits:
         assigned, _ = _by_globs([name], splits)

@@ -28,12 +28,15 @@ from datacard.errors import SourceError
 
 __all__ = [
     "file_size",
+    "file_version",
     "filesystem",
     "is_url",
     "join",
     "kind",
     "list_files",
+    "locate",
     "open_input",
+    "read_bytes",
     "read_range",
     "stamp",
 ]
@@ -132,6 +135,15 @@ def join(root: str, rel: str) -> str:
     return f"{base}/{rel}"
 
 
+def locate(root: str, rel: str) -> str:
+    """The path of ``rel`` (a POSIX path) under ``root``: a URL under a URL, else a local path.
+
+    >>> locate("memory://ds", "train/a.png"), locate("/data", "train/a.png")
+    ('memory://ds/train/a.png', '/data/train/a.png')
+    """
+    return join(root, rel) if is_url(root) else str(Path(root, rel))
+
+
 def open_input(path: str | os.PathLike[str]) -> BinaryIO:
     """A binary file object for reading: ``open(path, "rb")`` for a local path, else fsspec's."""
     if not is_url(path):
@@ -141,6 +153,15 @@ def open_input(path: str | os.PathLike[str]) -> BinaryIO:
         return io.BytesIO(fs.cat_file(inner))
     handle: BinaryIO = fs.open(inner, mode="rb")
     return handle
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A whole file's bytes: a local path's, or a URL's through fsspec (OSError as ``open``)."""
+    if not is_url(path):
+        return Path(path).read_bytes()
+    fs, inner = filesystem(str(path))
+    data: bytes = fs.cat_file(inner)
+    return data
 
 
 def shares_handles(fs: Any) -> bool:
@@ -170,6 +191,15 @@ def stamp(url: str) -> tuple[int, str]:
     info = _info(url)
     version = next((str(info[k]) for k in _VERSION_KEYS if info.get(k) is not None), "")
     return int(info["size"]), version
+
+
+def file_version(path: str | os.PathLike[str]) -> tuple[int, int | str]:
+    """``(size, version)`` of a local file (its mtime in ns) or a URL's (:func:`stamp`): a cache
+    key that changes when the file does; OSError as ``stat``."""
+    if is_url(path):
+        return stamp(str(path))
+    info = Path(path).stat()
+    return info.st_size, info.st_mtime_ns
 
 
 def read_range(url: str, start: int, end: int) -> bytes:

@@ -9,7 +9,8 @@ numbers per partition (rows, where they start) and the pairs found (the output):
    (row hashes, shingle sets, MinHash signatures) and its rows go to ``K`` buckets by
    ``hash % K`` — the row hash for exact duplicates, the input hash for label conflicts, and
    each LSH band key (a row once per band and text column) for near-duplicate candidates. Rows
-   are named by *row keys* (``partition << 32 | row``), known before any count is. The task
+   are named by their partition and their 32-bit row within it, known before any count is. The
+   task
    keeps only the buckets and the row hashes (8 bytes a row); signatures and word hashes are
    dropped.
 2. **Join** (:func:`join`, one task per bucket; the cuts of runs of neighbouring partitions are
@@ -70,6 +71,7 @@ from datacard.leakage.pairs import (
 from datacard.leakage.partscan import NUM_PERM, PartScan, TextScan, documents, join_texts
 
 U64 = npt.NDArray[np.uint64]
+U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
 I16 = npt.NDArray[np.int16]
 F64 = npt.NDArray[np.float64]
@@ -100,13 +102,13 @@ __all__ = [
     "verify_bucket",
 ]
 
-#: Bits of a row key for the row within its partition (``partition << ROW_BITS | row``).
-ROW_BITS = 32
-_ROW_MASK = np.int64((1 << ROW_BITS) - 1)
-
 
 def _i64() -> I64:
     return np.zeros(0, np.int64)
+
+
+def _u32() -> U32:
+    return np.zeros(0, np.uint32)
 
 
 def _u64() -> U64:
@@ -131,15 +133,16 @@ class CutSpec:
 
 @dataclass
 class Bucket:
-    """The rows of one partition that fall in one bucket, by row key."""
+    """The rows of one partition that fall in one bucket (rows within the partition)."""
 
+    part: int  # the partition, in plan order
     split: int  # every row of a partition is in one split
-    rows: I64 = field(default_factory=_i64)  # exact duplicates: rows and their row hashes
+    rows: U32 = field(default_factory=_u32)  # exact duplicates: rows and their row hashes
     exact: U64 = field(default_factory=_u64)
-    label_rows: I64 = field(default_factory=_i64)  # label conflicts: rows, inputs, labels
+    label_rows: U32 = field(default_factory=_u32)  # label conflicts: rows, inputs, labels
     inputs: U64 = field(default_factory=_u64)
     labels: U64 = field(default_factory=_u64)
-    near_rows: I64 = field(default_factory=_i64)  # LSH: rows, slots (column × bands + band),
+    near_rows: U32 = field(default_factory=_u32)  # LSH: rows, slots (column × bands + band),
     slots: I16 = field(default_factory=_i16)  # and band keys
     keys: U64 = field(default_factory=_u64)
 
@@ -183,8 +186,8 @@ def scan_cut(
 def cut(scan: PartScan, part: int, split: int, spec: CutSpec) -> list[Bucket]:
     """The ``spec.k`` buckets of the scan of partition ``part`` (pure)."""
     k = spec.k
-    out = [Bucket(split) for _ in range(k)]
-    key = np.arange(scan.rows, dtype=np.int64) | (np.int64(part) << np.int64(ROW_BITS))
+    out = [Bucket(part, split) for _ in range(k)]
+    key = np.arange(scan.rows, dtype=np.uint32)
     for bucket, (r, h) in zip(out, _spread(scan.exact, k, key, scan.exact)):
         bucket.rows, bucket.exact = r, h
     if spec.label:
@@ -193,7 +196,7 @@ def cut(scan: PartScan, part: int, split: int, spec: CutSpec) -> list[Bucket]:
             bucket.label_rows, bucket.inputs, bucket.labels = r, i, lab
     if spec.text:
         bands = spec.bands
-        row_parts: list[I64] = []
+        row_parts: list[U32] = []
         slot_parts: list[I16] = []
         key_parts: list[U64] = []
         for c, name in enumerate(spec.text):
@@ -205,7 +208,7 @@ def cut(scan: PartScan, part: int, split: int, spec: CutSpec) -> list[Bucket]:
             slot_parts.append(np.tile(band, len(live)))
             key_parts.append(keys.reshape(-1))
         band_key = np.concatenate(key_parts)
-        rows, slots = np.concatenate(row_parts), np.concatenate(slot_parts)
+        rows, slots = _concat(row_parts, np.uint32), np.concatenate(slot_parts)
         for bucket, (r, s, b) in zip(out, _spread(band_key, k, rows, slots, band_key)):
             bucket.near_rows, bucket.slots, bucket.keys = r, s, b
     return out
@@ -219,15 +222,16 @@ def _spread(hashes: U64, k: int, *columns: npt.NDArray[Any]) -> list[tuple[npt.N
     return [tuple(c[order[bounds[i] : bounds[i + 1]]] for c in columns) for i in range(k)]
 
 
-def global_rows(keys: I64, starts: I64) -> I64:
-    """Global row numbers of row keys, given each partition's first global row.
+def global_rows(pieces: Sequence[Bucket], rows: Sequence[U32], starts: I64) -> I64:
+    """Global row numbers of the rows ``rows[i]`` of the partition of ``pieces[i]``, given each
+    partition's first global row.
 
-    >>> global_rows(np.array([1, (1 << 32) | 2]), np.array([0, 5, 9])).tolist()
+    >>> pieces = [Bucket(0, 0), Bucket(1, 0)]
+    >>> global_rows(pieces, [np.array([1], np.uint32), np.array([2], np.uint32)],
+    ...             np.array([0, 5, 9])).tolist()
     [1, 7]
     """
-    part = keys >> np.int64(ROW_BITS)
-    rows: I64 = starts[part] + (keys & _ROW_MASK)
-    return rows
+    return _concat([starts[p.part] + r.astype(np.int64) for p, r in zip(pieces, rows)], np.int64)
 
 
 def regroup(cuts: Sequence[list[Bucket]], k: int) -> list[list[Bucket]]:
@@ -248,9 +252,8 @@ def join(
     splits = len(rank)
     n = int(starts[-1])
     split, rows, hashes = _by_row(
-        starts,
         _concat([np.full(len(p.rows), p.split, np.int64) for p in pieces], np.int64),
-        _concat([p.rows for p in pieces], np.int64),
+        global_rows(pieces, [p.rows for p in pieces], starts),
         _concat([p.exact for p in pieces], np.uint64),
     )
     a, b = exact_pairs(hashes, split, rank)  # rows ascend: position order is row order
@@ -258,9 +261,8 @@ def join(
     joined = Joined(exact)
     if spec.label:
         split, rows, inputs, labels = _by_row(
-            starts,
             _concat([np.full(len(p.label_rows), p.split, np.int64) for p in pieces], np.int64),
-            _concat([p.label_rows for p in pieces], np.int64),
+            global_rows(pieces, [p.label_rows for p in pieces], starts),
             _concat([p.inputs for p in pieces], np.uint64),
             _concat([p.labels for p in pieces], np.uint64),
         )
@@ -268,7 +270,7 @@ def join(
         keys = [_group(split[a], split[b], splits), inputs[b], split[b], labels[b]]
         joined.labels = Ordered(rows[a], rows[b], keys)
     if spec.text:
-        rows = global_rows(_concat([p.near_rows for p in pieces], np.int64), starts)
+        rows = global_rows(pieces, [p.near_rows for p in pieces], starts)
         slots = _concat([p.slots for p in pieces], np.int16)
         keys64 = _concat([p.keys for p in pieces], np.uint64)
         column = slots // np.int16(max(spec.bands, 1))
@@ -280,12 +282,9 @@ def join(
     return joined
 
 
-def _by_row(
-    starts: I64, split: I64, keys: I64, *columns: npt.NDArray[Any]
-) -> tuple[npt.NDArray[Any], ...]:
-    """``split``, the global rows of ``keys`` and ``columns``, in global row order (the pieces
-    of a bucket come grouped by the worker that cut them, not in plan order)."""
-    rows = global_rows(keys, starts)
+def _by_row(split: I64, rows: I64, *columns: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], ...]:
+    """``split``, ``rows`` and ``columns`` in global row order (the pieces of a bucket come
+    grouped by the worker that cut them, not in plan order)."""
     order = np.argsort(rows, kind="stable")
     return split[order], rows[order], *(c[order] for c in columns)
 

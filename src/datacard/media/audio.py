@@ -24,10 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+import tempfile
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import numpy as np
+
+from datacard.remote import is_url, open_input
 
 #: A sample at or above this share of full scale counts as clipped.
 CLIP_LEVEL = 0.999
@@ -39,6 +42,10 @@ FLOOR_DB = -100.0
 WINDOW_SECONDS = 0.01
 #: Windows per decoded block (1,000 x 10 ms: 10 seconds).
 BLOCK_WINDOWS = 1000
+#: Bytes read at a time while hashing.
+CHUNK = 1 << 20
+#: A URL's clip is copied into memory up to this size, beyond it into a temporary file.
+SPOOL_BYTES = 64 << 20
 #: Bits per sample of the PCM and float subtypes (compressed subtypes have none).
 BIT_DEPTHS = {
     "PCM_S8": 8,
@@ -59,19 +66,36 @@ def _errors() -> tuple[type[BaseException], ...]:
     return (soundfile.SoundFileError, RuntimeError, OSError, ValueError, EOFError)
 
 
-def audio_facts(path: Path) -> dict[str, Any]:
-    """The facts of one audio file (the keys of :data:`datacard.media.types.AUDIO_FIELDS`
-    except ``path``)."""
+def audio_facts(path: str | Path) -> dict[str, Any]:
+    """The facts of one audio file, a local path or a URL (the keys of
+    :data:`datacard.media.types.AUDIO_FIELDS` except ``path``); OSError if it cannot be read.
+
+    A URL's bytes are read once through fsspec, hashed on the way into a local copy (in memory
+    up to :data:`SPOOL_BYTES`, then a temporary file) that is decoded as a local file would be.
+    """
+    if is_url(path):
+        with open_input(path) as remote, tempfile.SpooledTemporaryFile(SPOOL_BYTES) as copy:
+            return _hashed_facts(remote, copy)
+    with Path(path).open("rb") as handle:
+        return _hashed_facts(handle, None)
+
+
+def _hashed_facts(source: IO[bytes], copy: IO[bytes] | None) -> dict[str, Any]:
+    """Hash ``source`` to its end (writing it to ``copy`` if given), then decode from the start
+    of ``copy`` (else of ``source``)."""
     digest = hashlib.sha256()  # not digest.sha256_file: workers must not share its lock
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-        size = handle.tell()
-        handle.seek(0)
-        return audio_facts_of(handle, size, digest.hexdigest())
+    size = 0
+    while chunk := source.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+        if copy is not None:
+            copy.write(chunk)
+    decoded = copy if copy is not None else source
+    decoded.seek(0)
+    return audio_facts_of(decoded, size, digest.hexdigest())
 
 
-def audio_facts_of(handle: BinaryIO, size: int, sha256: str) -> dict[str, Any]:
+def audio_facts_of(handle: IO[bytes], size: int, sha256: str) -> dict[str, Any]:
     """The facts of an open audio file of ``size`` bytes whose content hash is ``sha256``."""
     import soundfile
 

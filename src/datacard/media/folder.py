@@ -4,14 +4,14 @@ Each member is one row: the media column (facts measured from the file, see
 :mod:`datacard.media.types`), ``label`` when class folders name classes, then the columns of
 the metadata files. Partitions are ranges of :data:`PARTITION_ITEMS` members, so the worker
 pool decodes files in parallel; a partition that does not ask for the media column does not
-decode anything.
+decode anything. Under a URL root (:mod:`datacard.remote`) each member is read through fsspec
+by the process that decodes it; a member that cannot be read is one line naming its URL.
 """
 
 from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pyarrow as pa
@@ -26,8 +26,10 @@ from datacard.readers.base import (
     Partition,
     rename_warnings,
     unique_names,
+    unreadable,
     where,
 )
+from datacard.remote import locate
 
 #: Members per partition (a unit of work for one worker process).
 PARTITION_ITEMS = 128
@@ -57,8 +59,9 @@ class FolderReader:
     column: ClassVar[str]
     value_type: ClassVar[pa.ExtensionType]
 
-    def facts(self, path: Path) -> dict[str, Any]:
-        """The facts of one member file (the storage fields of :attr:`value_type`)."""
+    def facts(self, path: str) -> dict[str, Any]:
+        """The facts of one member file, a local path or a URL (the storage fields of
+        :attr:`value_type`); OSError when it cannot be read."""
         raise NotImplementedError
 
     def _schema(self, file: DataFile) -> tuple[pa.Schema, list[str]]:
@@ -129,15 +132,11 @@ class FolderReader:
     def _media(self, file: DataFile, members: Sequence[str]) -> pa.Array:
         rows = []
         for member in members:
-            path = Path(file.path, member)
+            path = locate(file.path, member)
             try:
                 facts = self.facts(path)
             except OSError as exc:
-                raise SourceError(
-                    f"cannot read the file: {exc.strerror or exc}",
-                    where=member,
-                    hint="check that it exists and is readable",
-                ) from exc
+                raise unreadable(path, member, exc) from exc
             facts["path"] = member
             rows.append(facts)
         storage = rows_to_struct(rows, self.value_type.storage_type)

@@ -1,9 +1,10 @@
 """Metadata files beside media files: their rows joined to the files on ``file_name``.
 
 A ``metadata.csv``/``.jsonl``/``.parquet`` is read with datacard's own readers (bad input is
-one line naming the file and row). ``file_name`` is relative to the metadata file's folder;
-its other columns become columns of the media table. A row whose file is not there, or that
-names a file a second time, is left out with a warning; a file without a row gets nulls.
+one line naming the file and row), through fsspec under a URL root. ``file_name`` is relative
+to the metadata file's folder; its other columns become columns of the media table. A row whose
+file is not there, or that names a file a second time, is left out with a warning; a file
+without a row gets nulls.
 
 >>> resolve("train", "./cat/1.png"), resolve("", "a\\\\b.png"), resolve("train", "../x.png")
 ('train/cat/1.png', 'a/b.png', 'x.png')
@@ -27,6 +28,7 @@ from datacard.arrays import string_bytes, valid_mask
 from datacard.errors import SourceError
 from datacard.media.collections import METADATA_NAMES, folder_of, nearest_metadata
 from datacard.readers.base import DataFile
+from datacard.remote import file_version, is_url, list_files, locate
 
 #: The column naming each row's file.
 FILE_NAME = "file_name"
@@ -72,11 +74,11 @@ def _names(table: pa.Table, rel: str) -> list[str | None]:
 
 
 @functools.lru_cache(maxsize=32)
-def _load(root: str, rel: str, size: int, mtime_ns: int) -> Metadata:
+def _load(root: str, rel: str, size: int, changed: int | str) -> Metadata:
     from datacard.readers import reader_for
 
     fmt = METADATA_NAMES[posixpath.basename(rel)]
-    file = DataFile(path=str(Path(root, rel)), rel=rel, split="", format=fmt)
+    file = DataFile(path=locate(root, rel), rel=rel, split="", format=fmt)
     reader = reader_for(fmt)
     schema = reader.inspect(file).schema
     batches = [b for p in reader.partitions(file) for b in reader.batches(p)]
@@ -112,12 +114,15 @@ def _load(root: str, rel: str, size: int, mtime_ns: int) -> Metadata:
 
 
 def load(root: str, rel: str) -> Metadata:
-    """The metadata file ``rel`` under ``root`` (cached per process while it is unchanged)."""
+    """The metadata file ``rel`` under ``root``, a folder or a URL (cached per process while it
+    is unchanged)."""
     try:
-        info = Path(root, rel).stat()
+        size, changed = file_version(locate(root, rel))
     except OSError as exc:
-        raise SourceError(f"cannot read the metadata file: {exc.strerror}", where=rel) from exc
-    return _load(root, rel, info.st_size, info.st_mtime_ns)
+        raise SourceError(
+            f"cannot read the metadata file: {exc.strerror or exc}", where=rel
+        ) from exc
+    return _load(root, rel, size, changed)
 
 
 def schema(root: str, rels: Sequence[str]) -> pa.Schema:
@@ -141,9 +146,8 @@ def warnings(root: str, rels: Sequence[str], members: Sequence[str]) -> list[str
     out = []
     for rel in rels:
         meta = load(root, rel)
-        missing = sorted(
-            name for name in meta.rows if name not in known and not Path(root, name).is_file()
-        )
+        others = [name for name in meta.rows if name not in known]
+        missing = sorted(set(others) - _existing(root, others))
         if missing:
             out.append(
                 f"{rel}: {len(missing):,} rows name files that are not there "
@@ -155,6 +159,17 @@ def warnings(root: str, rels: Sequence[str], members: Sequence[str]) -> list[str
                 f"(first: {meta.repeated[0]}); the first row is used"
             )
     return out
+
+
+def _existing(root: str, names: Sequence[str]) -> set[str]:
+    """Which of ``names`` (root-relative paths) are files: one ``stat`` each under a folder, one
+    listing of the root under a URL (never a request per name)."""
+    if not names:
+        return set()
+    if is_url(root):
+        listed = {rel for rel, _ in list_files(root)}
+        return {name for name in names if name in listed}
+    return {name for name in names if Path(root, name).is_file()}
 
 
 def columns(root: str, rels: Sequence[str], members: Sequence[str], target: pa.Schema) -> pa.Table:

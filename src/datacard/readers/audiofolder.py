@@ -2,7 +2,8 @@
 
 One row per clip: an ``audio`` column of measured facts (duration, sample rate, channels, bit
 depth, clipping, silence, levels; see ``docs/media.md``), ``label`` from class folders, and the
-metadata file's columns (a transcript is an ordinary string column).
+metadata file's columns (a transcript is an ordinary string column). Under a URL, each clip is
+read once through fsspec (see :func:`datacard.media.audio.audio_facts`).
 
 >>> AudioFolderReader.formats
 frozenset({'audiofolder'})
@@ -10,7 +11,6 @@ frozenset({'audiofolder'})
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pyarrow as pa
@@ -28,5 +28,5 @@ class AudioFolderReader(FolderReader):
     column: ClassVar[str] = "audio"
     value_type: ClassVar[pa.ExtensionType] = AUDIO
 
-    def facts(self, path: Path) -> dict[str, Any]:
+    def facts(self, path: str) -> dict[str, Any]:
         return audio_facts(path)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, ClassVar, Protocol
 
 from datacard.errors import SourceError
-from datacard.remote import file_size, is_url, open_input
+from datacard.remote import file_size, is_url, locate, open_input
 from datacard.remote import read_range as remote_range
 
 if TYPE_CHECKING:
@@ -66,10 +66,11 @@ class Collection:
 class DataFile:
     """One data file of the dataset, or a collection of media files read as one table.
 
-    ``path`` is absolute; ``rel`` is the POSIX path relative to the card's folder (what the card
-    records); ``format`` is one of the values of :data:`FORMAT_SUFFIXES`. For a collection
-    (format ``imagefolder`` or ``audiofolder``), ``rel`` names it (``train/``), ``path`` is the
-    dataset root its member paths are relative to, and ``collection`` lists the members.
+    ``path`` is absolute (or a URL, :mod:`datacard.remote`); ``rel`` is the POSIX path relative
+    to the card's folder (what the card records); ``format`` is one of the values of
+    :data:`FORMAT_SUFFIXES`. For a collection (format ``imagefolder`` or ``audiofolder``),
+    ``rel`` names it (``train/``), ``path`` is the dataset root (folder or URL) its member paths
+    are relative to, and ``collection`` lists the members.
     """
 
     path: str
@@ -80,11 +81,12 @@ class DataFile:
     collection: Collection | None = None
 
     def sources(self) -> tuple[str, ...]:
-        """Absolute paths of the bytes behind this file: itself, or members then metadata."""
+        """Absolute paths (URLs under a URL) of the bytes behind this file: itself, or members
+        then metadata."""
         if self.collection is None:
             return (self.path,)
         names = (*self.collection.members, *self.collection.metadata)
-        return tuple(str(Path(self.path, name)) for name in names)
+        return tuple(locate(self.path, name) for name in names)
 
     def slice(self, start: int, end: int) -> DataFile:
         """This collection restricted to members ``[start, end)`` (what one partition reads)."""
@@ -219,6 +221,21 @@ def _check_url(file: DataFile) -> int:
             "the file is empty (0 bytes)", where=where(file), hint="remove it, or regenerate it"
         )
     return size
+
+
+def unreadable(path: str, rel: str, exc: OSError) -> SourceError:
+    """The error for a file of the dataset that cannot be read (``path``, known to the card as
+    ``rel``): one line naming its URL under a URL, else its path relative to the root.
+
+    >>> error = unreadable("memory://ds/a.png", "a.png", FileNotFoundError(2, "No such file"))
+    >>> error.where, error.message
+    ('memory://ds/a.png', 'cannot read the file: No such file')
+    """
+    if is_url(path):
+        where, hint = path, "check that it exists and that your credentials can read it"
+    else:
+        where, hint = rel, "check that it exists and is readable"
+    return SourceError(f"cannot read the file: {exc.strerror or exc}", where=where, hint=hint)
 
 
 def open_stream(file: DataFile) -> pa.NativeFile:

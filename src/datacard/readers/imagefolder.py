@@ -2,7 +2,8 @@
 
 One row per image: an ``image`` column of measured facts (size, mode, format, EXIF, pixel
 histograms, hashes; see ``docs/media.md``), ``label`` from class folders, and the metadata
-file's columns. Layout and grouping: :mod:`datacard.media.collections`.
+file's columns. Layout and grouping: :mod:`datacard.media.collections`. Under a URL, each image
+is read whole through fsspec and decoded as a local one.
 
 >>> ImageFolderReader.formats
 frozenset({'imagefolder'})
@@ -10,7 +11,6 @@ frozenset({'imagefolder'})
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pyarrow as pa
@@ -18,6 +18,7 @@ import pyarrow as pa
 from datacard.media.folder import FolderReader
 from datacard.media.images import image_facts
 from datacard.media.types import IMAGE
+from datacard.remote import read_bytes
 
 
 class ImageFolderReader(FolderReader):
@@ -28,5 +29,5 @@ class ImageFolderReader(FolderReader):
     column: ClassVar[str] = "image"
     value_type: ClassVar[pa.ExtensionType] = IMAGE
 
-    def facts(self, path: Path) -> dict[str, Any]:
-        return image_facts(path.read_bytes())
+    def facts(self, path: str) -> dict[str, Any]:
+        return image_facts(read_bytes(path))

@@ -15,12 +15,13 @@ row, plus a ``__key__`` column. A column's type follows the last part of its ext
   never unpickled (a warning names them);
 - anything else (``jpg``, ``png``, ``wav``, ``npy``, ...): binary, the member's bytes.
 
-Shards are read as tar streams (``r|*``), never written to disk. ``inspect`` walks the whole
-shard once, seeking over binary members, so the schema holds every column (a column that
-appears only late in a shard is null before), knows the sample count, and knows which samples
-have members apart from each other (WebDataset loaders would split those; we group them by key
-and warn). Member names that leave the shard (``../x``, ``/etc/x``), links and devices are
-refused with one line naming the shard and the member.
+Shards are read as tar streams (``r|*``), never written to disk; a shard under a URL
+(:mod:`datacard.remote`) is read through fsspec. ``inspect`` walks the whole shard once, seeking
+over binary members, so the schema holds every column (a column that appears only late in a
+shard is null before), knows the sample count, and knows which samples have members apart from
+each other (WebDataset loaders would split those; we group them by key and warn). Member names
+that leave the shard (``../x``, ``/etc/x``), links and devices are refused with one line naming
+the shard and the member.
 
 >>> split_name("shard/sample001.seg.png")
 ('shard/sample001', 'seg.png')
@@ -38,8 +39,8 @@ import re
 import tarfile
 import zlib
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, ClassVar, Literal
 
 import numpy as np
@@ -57,6 +58,7 @@ from datacard.readers.base import (
     unique_names,
     where,
 )
+from datacard.remote import file_version, is_url, open_input
 
 #: The column holding each sample's key.
 KEY = "__key__"
@@ -143,12 +145,18 @@ def _broken(file: DataFile, exc: BaseException, after: str | None) -> SourceErro
     )
 
 
-def _open(file: DataFile, mode: Literal["r:*", "r|*"]) -> tarfile.TarFile:
+@contextmanager
+def _open(file: DataFile, mode: Literal["r:*", "r|*"]) -> Iterator[tarfile.TarFile]:
+    """The shard as a tar file (a URL's through fsspec); both are closed on exit."""
     check_file(file)
-    try:
-        return tarfile.open(file.path, mode=mode)
-    except _TAR_ERRORS as exc:
-        raise _broken(file, exc, None) from exc
+    with ExitStack() as stack:
+        try:
+            handle = stack.enter_context(open_input(file.path)) if is_url(file.path) else None
+            path = file.path if handle is None else None
+            tar = stack.enter_context(tarfile.open(path, mode=mode, fileobj=handle))
+        except _TAR_ERRORS as exc:
+            raise _broken(file, exc, None) from exc
+        yield tar
 
 
 def _forget_headers(tar: tarfile.TarFile) -> None:
@@ -402,7 +410,7 @@ def _duplicate(file: DataFile, member: _Member) -> SourceError:
 
 
 @functools.lru_cache(maxsize=64)
-def _scan(file: DataFile, size: int, mtime_ns: int) -> ShardScan:
+def _scan(file: DataFile, size: int, changed: int | str) -> ShardScan:
     walk = _Walk(file)
     with _open(file, "r:*") as tar:  # seekable: binary members are skipped, not read
         walk.run(tar)
@@ -410,10 +418,9 @@ def _scan(file: DataFile, size: int, mtime_ns: int) -> ShardScan:
 
 
 def scan_shard(file: DataFile) -> ShardScan:
-    """Walk ``file`` once (cached while its size and mtime stay the same)."""
+    """Walk ``file`` once (cached while its size and mtime, or a URL's version, stay the same)."""
     check_file(file)
-    info = Path(file.path).stat()
-    return _scan(file, info.st_size, info.st_mtime_ns)
+    return _scan(file, *file_version(file.path))
 
 
 # -- building record batches ----------------------------------------------------------------------
