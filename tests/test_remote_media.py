@@ -208,6 +208,22 @@ def test_a_corrupt_image_under_a_url_is_a_finding_as_it_is_locally(
     assert [f.where for f in corrupt] == ["train/cat/broken.jpg"]
 
 
+def test_check_of_a_card_with_data_url_names_the_changed_image(pets: Path, tmp_path: Path) -> None:
+    """A card kept apart from its data (``--data URL``) names the member that changed, was
+    added or removed, as a card beside local data does."""
+    cards = tmp_path / "cards" / "pets"
+    init_card(cards, data=f"file://{pets}", workers=1)
+    _png(pets / "train" / "dog" / "001.png", 999, 21)
+    (pets / "test" / "cat" / "000.png").unlink()
+    _png(pets / "train" / "dog" / "new.png", 5)
+    found = {(f.code, f.where) for f in check_card(cards, workers=1) if f.code.startswith("file.")}
+    assert {
+        ("file.changed", "train/dog/001.png"),
+        ("file.removed", "test/cat/000.png"),
+        ("file.added", "train/dog/new.png"),
+    } <= found
+
+
 # -- memory:// (one process) ----------------------------------------------------------------
 
 

@@ -525,7 +525,7 @@ def work_bytes(file: DataFile) -> int:
     total = 0
     for path in file.sources():
         try:
-            total += max(Path(path).stat().st_size, MEDIA_WORK)
+            total += max(file_size(path), MEDIA_WORK)
         except OSError:
             total += MEDIA_WORK  # reading it will say what is wrong
     return total

@@ -426,8 +426,8 @@ def _check(
     if measured_now is not None:
         findings += media_findings(measured_now)
     changed = any(f.code.startswith("file.") for f in findings)
-    if reference.measured is not None and changed and policy.data is None:  # (local media only)
-        findings += member_findings(root, reference)
+    if reference.measured is not None and changed:
+        findings += member_findings(root, reference, data=data)
     if reference.measured is not None:
         from datacard.audit.record import stored_findings
 

@@ -121,11 +121,14 @@ def member_changes(
                 )
 
 
-def member_findings(root: str | Path, card: Card) -> list[Finding]:
+def member_findings(
+    root: str | Path, card: Card, *, data: str | Path | None = None
+) -> list[Finding]:
     """The member files of the card's media collections that were added, removed or changed.
 
-    Reads the card's sidecar and hashes the current members (sha256 results are remembered per
-    process, so after a check they are not read again).
+    Reads the card's sidecar (in ``root``) and hashes the current members of the data at
+    ``data`` (default ``root``; a URL for a card made with ``--data``); sha256 results are
+    remembered per process, so after a check they are not read again.
     """
     from datacard.digest import members_digest
     from datacard.layout import discover
@@ -137,7 +140,7 @@ def member_findings(root: str | Path, card: Card) -> list[Finding]:
     recorded = recorded_members(card_path(root), measured)
     if not recorded:
         return []
-    layout = discover(Path(root), card.policy.splits or None)
+    layout = discover(Path(root) if data is None else data, card.policy.splits or None)
     current = {
         f.rel: members_digest(f)
         for f in layout.files

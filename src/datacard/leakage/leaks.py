@@ -53,6 +53,7 @@ from datacard.leakage.partscan import (
 )
 from datacard.leakage.rows import Rows
 from datacard.leakage.summary import PairSummary, findings_for, summarise, write_pairs
+from datacard.profiling import work_bytes
 from datacard.readers import reader_for
 from datacard.readers.base import DataFile, Partition
 from datacard.scan import by_row_group
@@ -62,8 +63,11 @@ Progress = Callable[[int, int], None]
 
 __all__ = ["LeaksResult", "PairSummary", "run_leaks"]
 
-#: Buckets of the Dask joins per worker (datacard.leakage.shuffle).
+#: Buckets of the Dask joins, and verify buckets, per worker (datacard.leakage.shuffle).
 BUCKETS_PER_WORKER = 4
+#: On a cluster, a join bucket covers at most about this much data: its cut (~0.3 bytes for
+#: each byte of Parquet text) and the join's sorts then fit a worker of a few GB.
+LEAK_BUCKET_BYTES = 2 << 30
 
 
 @dataclass
@@ -150,7 +154,9 @@ def run_leaks(
 
             client = ex.client  # type: ignore[attr-defined]
             bands, band_rows = choose_banding(threshold, NUM_PERM)
-            k = BUCKETS_PER_WORKER * ex.workers
+            per_worker = BUCKETS_PER_WORKER * ex.workers
+            data_bytes = sum(work_bytes(f) for f in layout.files)
+            k = max(per_worker, -(-data_bytes // LEAK_BUCKET_BYTES))
             spec = CutSpec(k, label is not None, tuple(text), bands, band_rows)
             names = sorted({f.split for f in layout.files})
             splits_of = [names.index(p.file.split) for p in parts_of]
@@ -159,7 +165,12 @@ def run_leaks(
                 rows = Rows.of(parts_of, counts, layout.files)
                 split_rows, order, rank = _split_ranks(rows)
                 found = remote.pairs(
-                    rank, rows.split, rescan=_rescan_item, threshold=threshold, groups=k, verify=k
+                    rank,
+                    rows.split,
+                    rescan=_rescan_item,
+                    threshold=threshold,
+                    groups=per_worker,
+                    verify=per_worker,
                 )
         else:
             scans: list[PartScan | None] = [None] * len(items)
