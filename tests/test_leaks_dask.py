@@ -213,6 +213,36 @@ def test_tasks_do_not_grow_with_the_partition_pairs(tmp_path: Path, cluster: Das
     assert sum(tasks.values()) <= 5 * 24 + regroups * (k + 1) + 3 * k * k + 8 * k, tasks
 
 
+def test_a_worker_killed_after_the_scans_loses_nothing(data: Path, tmp_path: Path) -> None:
+    """A worker killed once every partition is scanned takes its cuts and row hashes with it:
+    Dask runs those scans again, and the pairs are still the local engine's."""
+    import os
+    import signal
+
+    options: dict[str, Any] = {"text": ["body", "title"], "label": "label", "threshold": 0.7}
+    local = run_leaks(data, workers=1, **options)
+    killed: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        if done == total - 1 and not killed:  # the last scan is done; the joins are next
+            pids: dict[str, int] = executor.client.run(os.getpid)
+            killed.append(sorted(pids.values())[0])
+            os.kill(killed[0], signal.SIGKILL)
+
+    from distributed import get_task_stream
+
+    executor = DaskExecutor.connect(None, workers=2)
+    try:
+        with get_task_stream(executor.client) as stream:
+            remote = run_leaks(data, engine=executor, progress=progress, **options)
+    finally:
+        executor.close()
+    assert killed, "the run ended before a worker could be killed"
+    scans = sum(str(t["key"]).startswith("scan_cut-") for t in stream.data)
+    assert scans > 14  # 14 partitions, and again those whose results the worker held
+    _same(local, remote)
+
+
 # ------------------------------------------------------------------ the joins, without Dask
 
 
