@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import fsspec  # type: ignore[import-untyped, unused-ignore]
 import numpy as np
 import pyarrow as pa
 import pyarrow.feather as feather
@@ -28,6 +27,7 @@ from fsspec.registry import known_implementations  # type: ignore[import-untyped
 
 import datacard.layout
 import datacard.remote
+import memfs
 from datacard import profiling
 from datacard.digest import sha256_file
 from datacard.errors import SourceError
@@ -39,6 +39,7 @@ from datacard.readers import csv as csv_reader
 from datacard.readers import jsonl as jsonl_reader
 from datacard.readers import reader_for
 from datacard.remote import filesystem, is_url, list_files, open_input
+from memfs import clean_memory, upload
 
 EXACT = ("type", "kind", "count", "nulls", "nan", "posinf", "neginf", "min", "max")
 #: A CSV byte range in these tests (the reader's default is 32 MiB).
@@ -90,18 +91,7 @@ def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def memory() -> Iterator[MemoryFileSystem]:
-    fs = fsspec.filesystem("memory")
-    fs.store.clear()
-    fs.pseudo_dirs[:] = [""]
-    yield fs
-    fs.store.clear()
-    fs.pseudo_dirs[:] = [""]
-
-
-def _upload(fs: MemoryFileSystem, local: Path, prefix: str) -> None:
-    for path in sorted(local.rglob("*")):
-        if path.is_file():
-            fs.pipe(f"{prefix}/{path.relative_to(local).as_posix()}", path.read_bytes())
+    yield from clean_memory()
 
 
 def _assert_same(local: Profile, remote: Profile) -> None:
@@ -192,7 +182,7 @@ def test_sha256_of_a_url_streams_its_bytes(data: Path) -> None:
 def test_profile_of_a_memory_url_equals_the_local_profile(
     data: Path, memory: MemoryFileSystem
 ) -> None:
-    _upload(memory, data, "/bucket/data")
+    upload(memory, data, "/bucket/data")
     _assert_same(profile(data, workers=1), profile("memory://bucket/data", workers=1))
 
 
@@ -211,7 +201,7 @@ def test_arrow_files_and_a_hf_save_to_disk_folder(tmp_path: Path, memory: Memory
     train = datasets.Dataset.from_dict({"x": [1, 2, 3]})
     test = datasets.Dataset.from_dict({"x": [4]})
     datasets.DatasetDict({"train": train, "test": test}).save_to_disk(str(tmp_path / "hf"))
-    _upload(memory, tmp_path / "hf", "/hf")
+    upload(memory, tmp_path / "hf", "/hf")
     layout = discover("memory://hf")
     assert layout.splits_from == "hf save_to_disk"
     assert [(f.rel, f.split) for f in layout.files] == [
@@ -329,8 +319,8 @@ def test_local_paths_never_import_or_touch_fsspec(data: Path) -> None:
 
 
 def test_doctests() -> None:
-    for module in (datacard.remote, datacard.layout):
-        assert doctest.testmod(module).failed == 0
+    for module in (datacard.remote, datacard.layout, memfs):
+        assert doctest.testmod(module).attempted and doctest.testmod(module).failed == 0
 
 
 def test_a_copy_keeps_nothing_open(data: Path, tmp_path: Path) -> None:

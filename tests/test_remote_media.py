@@ -14,7 +14,6 @@ import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import fsspec  # type: ignore[import-untyped, unused-ignore]
 import numpy as np
 import pytest
 import soundfile as sf
@@ -30,6 +29,7 @@ from datacard.media import audio, collections, metadata
 from datacard.profiling import profile
 from datacard.readers import base, reader_for
 from datacard.workflow import check_card, init_card
+from memfs import clean_memory, upload
 
 RATE = 16_000
 
@@ -115,18 +115,7 @@ def shards(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def memory() -> Iterator[MemoryFileSystem]:
-    fs = fsspec.filesystem("memory")
-    fs.store.clear()
-    fs.pseudo_dirs[:] = [""]
-    yield fs
-    fs.store.clear()
-    fs.pseudo_dirs[:] = [""]
-
-
-def _upload(fs: MemoryFileSystem, local: Path, prefix: str) -> None:
-    for path in sorted(local.rglob("*")):
-        if path.is_file():
-            fs.pipe(f"{prefix}/{path.relative_to(local).as_posix()}", path.read_bytes())
+    yield from clean_memory()
 
 
 def _sidecar(folder: Path) -> bytes:
@@ -236,7 +225,7 @@ def test_media_and_shards_in_memory_profile_as_the_local_folders(
         )
     )
     for folder in (pets, speech, shards):
-        _upload(memory, folder, f"/bucket/{folder.name}")
+        upload(memory, folder, f"/bucket/{folder.name}")
         local = profile(folder, workers=1)
         remote = profile(f"memory://bucket/{folder.name}", workers=1)
         assert remote.measured().model_dump() == local.measured().model_dump(), folder.name
