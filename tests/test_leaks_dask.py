@@ -22,8 +22,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from datacard import rowmap
 from datacard.executors.dask import DaskExecutor
-from datacard.leakage import minhash, pairs, shuffle
+from datacard.leakage import minhash, pairs, partscan, shuffle
+from datacard.leakage import rows as leak_rows
 from datacard.leakage.contamination import run_contamination
 from datacard.leakage.leaks import LeaksResult, _near, run_leaks
 from datacard.leakage.minhash import band_keys, lsh_candidates
@@ -402,6 +404,7 @@ def test_contamination_on_dask_equals_local(tmp_path: Path, cluster: DaskExecuto
     assert local.benchmarks[0].contaminated >= 9
 
 
-@pytest.mark.parametrize("module", [shuffle, pairs, minhash])
+@pytest.mark.parametrize("module", [shuffle, pairs, minhash, partscan, leak_rows, rowmap])
 def test_doctests(module: object) -> None:
-    assert doctest.testmod(module).failed == 0  # type: ignore[arg-type]
+    result = doctest.testmod(module)  # type: ignore[arg-type]
+    assert result.attempted and result.failed == 0

@@ -51,7 +51,7 @@ from datacard.leakage.partscan import (
     scan_texts,
     take_rows,
 )
-from datacard.leakage.rows import Rows
+from datacard.leakage.rows import Rows, split_ids, split_names
 from datacard.leakage.summary import PairSummary, findings_for, summarise, write_pairs
 from datacard.profiling import work_bytes
 from datacard.readers import reader_for
@@ -158,8 +158,7 @@ def run_leaks(
             data_bytes = sum(work_bytes(f) for f in layout.files)
             k = max(per_worker, -(-data_bytes // LEAK_BUCKET_BYTES))
             spec = CutSpec(k, label is not None, tuple(text), bands, band_rows)
-            names = sorted({f.split for f in layout.files})
-            splits_of = [names.index(p.file.split) for p in parts_of]
+            splits_of = split_ids(parts_of, split_names(layout.files))
             with RemoteScans(client, _scan_item, items, splits_of, spec, progress, total) as remote:
                 counts, images = remote.counts, remote.extras
                 rows = Rows.of(parts_of, counts, layout.files)

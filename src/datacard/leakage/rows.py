@@ -28,7 +28,18 @@ from datacard.rowmap import RowMap
 
 I64 = npt.NDArray[np.int64]
 
-__all__ = ["Rows"]
+__all__ = ["Rows", "split_ids", "split_names"]
+
+
+def split_names(files: Sequence[DataFile]) -> list[str]:
+    """The splits of the files, sorted: a split's id is its index here."""
+    return sorted({f.split for f in files})
+
+
+def split_ids(parts: Sequence[Partition], names: Sequence[str]) -> list[int]:
+    """Each partition's split id (the index of its split in ``names``)."""
+    index = {name: i for i, name in enumerate(names)}
+    return [index[p.file.split] for p in parts]
 
 
 def _none() -> I64:
@@ -53,8 +64,8 @@ class Rows:
     ) -> Rows:
         """Rows of the partitions ``parts`` (in plan order), ``counts[i]`` rows in part ``i``."""
         file_ids = {f.rel: i for i, f in enumerate(files)}
-        names = sorted({f.split for f in files})
-        split = np.array([names.index(p.file.split) for p in parts], np.int64)
+        names = split_names(files)
+        split = np.array(split_ids(parts, names), np.int64)
         file = np.array([file_ids[p.file.rel] for p in parts], np.int64)
         return cls(names, list(files), RowMap.of(parts, counts), split, file)
 
