@@ -698,6 +698,26 @@ def render_markdown(
     return "\n".join(lines) + "\n"
 
 
+def section_options(parser: argparse.ArgumentParser, what: str, raw: str = "results.json") -> None:
+    """``--append [FILE]`` and ``--render``: the options of a benchmark that writes its own
+    section (``what``, for the help) of bench/RESULTS.md and its own raw numbers (``raw``)."""
+    parser.add_argument(
+        "--append",
+        type=Path,
+        nargs="?",
+        const=RESULTS_MD,
+        help=f"also put the {what} section into this file (default bench/RESULTS.md), "
+        "replacing an earlier one",
+    )
+    parser.add_argument("--render", action="store_true", help=f"only rewrite from {raw}")
+
+
+def print_targets(targets: Sequence[dict[str, Any]]) -> None:
+    """One line per target of a report: PASS/FAIL, what, the value."""
+    for t in targets:
+        print(f"  {t['result']:<4} {t['target']}: {t['value']}")
+
+
 def replace_section(path: Path, section: str, title: str) -> None:
     """Put ``section`` into ``path``: in place of an earlier section starting with ``title``
     (up to the next ``## `` heading), else at the end. Benchmarks share ``bench/RESULTS.md``."""

@@ -50,7 +50,6 @@ RUNNER = AUDIT_DIR / "datacard_pii.py"
 PEER = AUDIT_DIR / "presidio_peer.py"
 RESULTS_MD = AUDIT_DIR / "RESULTS.md"
 RESULTS_JSON = AUDIT_DIR / "results.json"
-DEFAULT_APPEND = BENCH_DIR / "RESULTS.md"
 SECTION_TITLE = "## PII detection (`bench/audit`)"
 RUN_TIMEOUT_S = 3600.0
 TARGET = 0.95
@@ -473,14 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10 MB of prose, one run each")
     parser.add_argument("--repeats", type=int, help="runs per datacard measurement")
     parser.add_argument("--no-presidio", action="store_true")
-    parser.add_argument(
-        "--append",
-        type=Path,
-        nargs="?",
-        const=DEFAULT_APPEND,
-        help="also put the section into this file (default bench/RESULTS.md)",
-    )
-    parser.add_argument("--render", action="store_true", help="only rewrite from results.json")
+    br.section_options(parser, "audit")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, br._exit_on_sigterm)
     if args.render:

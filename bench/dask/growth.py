@@ -122,8 +122,7 @@ def render(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--append", type=Path, nargs="?", const=harness.DEFAULT_APPEND)
-    parser.add_argument("--render", action="store_true", help="only rewrite from growth.json")
+    harness.br.section_options(parser, "growth", GROWTH_JSON.name)
     args = parser.parse_args(argv)
     if args.render:
         write(json.loads(GROWTH_JSON.read_text()), args.append)

@@ -57,7 +57,6 @@ WORK = DASK_DIR / "work.py"
 PYTHON = PROJECT_DIR / ".venv" / "bin" / "python"
 RESULTS_MD = DASK_DIR / "RESULTS.md"
 RESULTS_JSON = DASK_DIR / "results.json"
-DEFAULT_APPEND = BENCH_DIR / "RESULTS.md"
 SECTION_TITLE = "## Dask engine: profile and leaks on a LocalCluster (`bench/dask`)"
 
 SOURCES = {
@@ -645,21 +644,27 @@ TASK_NAMES = {
     "fetch": "one partition read again: its candidate rows' shingles and signatures",
     "regroup_rows": "the fetched rows of a group, by verify bucket",
     "verify_bucket": "verify one bucket's candidate pairs",
-    "getitem": "one piece of a regrouped result",
-    "first": "a getter: the first part of a task's result",
-    "second": "a getter: the second part",
-    "third": "a getter: the third part",
+    "getitem": "a getter: one piece or part of a task's result",
+    "first": "a getter: the sketches of a partial profile",
+    "second": "a getter: the row hashes of a partial profile",
     "routed": "a getter: one verify bucket's candidates from a join",
     "found": "a getter: the exact and label pairs of a join",
 }
 
 
-def _profile_cost(case: dict[str, Any]) -> list[str]:
+def _probe(case: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]], str | None]:
+    """The case's probe, its samples, and the line to write instead when it failed."""
     probe = case.get("probe") or {}
     samples = probe.get("samples") or []
+    failed = None if samples else f"Probe failed: {probe.get('error', 'no samples')}"
+    return probe, samples, failed
+
+
+def _profile_cost(case: dict[str, Any]) -> list[str]:
+    probe, samples, failed = _probe(case)
+    if failed:
+        return [failed]
     s2 = case["summary"].get("dask-2", {})
-    if not samples:
-        return [f"Probe failed: {probe.get('error', 'no samples')}"]
     med = statistics.median
     part_bytes = med([s["parquet_bytes"] for s in samples])
     part_rows = med([s["rows"] for s in samples])
@@ -736,10 +741,9 @@ def _traffic_lines(case: dict[str, Any]) -> list[str]:
 
 
 def _leaks_cost(case: dict[str, Any]) -> list[str]:
-    probe = case.get("probe") or {}
-    samples = probe.get("samples") or []
-    if not samples:
-        return [f"Probe failed: {probe.get('error', 'no samples')}"]
+    probe, samples, failed = _probe(case)
+    if failed:
+        return [failed]
     med = statistics.median
     docs = med([s["rows"] for s in samples])
     part_bytes = med([s["parquet_bytes"] for s in samples])
@@ -881,17 +885,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="datacard Dask engine benchmark")
     parser.add_argument("--repeats", type=int, default=3, help="runs per configuration")
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
-    parser.add_argument(
-        "--append",
-        type=Path,
-        nargs="?",
-        const=DEFAULT_APPEND,
-        help="also put the section into this file (default bench/RESULTS.md), replacing an "
-        "earlier Dask section",
-    )
-    parser.add_argument(
-        "--render", action="store_true", help="only rewrite RESULTS.md from results.json"
-    )
+    br.section_options(parser, "Dask")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")

@@ -46,7 +46,6 @@ MAKE_DATA = DRIFT_DIR / "drift_data.py"
 PEER = DRIFT_DIR / "peer_drift.py"
 RESULTS_MD = DRIFT_DIR / "RESULTS.md"
 RESULTS_JSON = DRIFT_DIR / "results.json"
-DEFAULT_APPEND = BENCH_DIR / "RESULTS.md"
 SECTION_TITLE = "## Drift against Evidently and ks_2samp (`bench/drift`)"
 
 ROWS_FULL = 1_000_000
@@ -644,17 +643,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
     parser.add_argument("--no-evidently", action="store_true", help="skip Evidently")
     parser.add_argument("--datacard", type=Path, default=br.DATACARD, help="datacard to measure")
-    parser.add_argument(
-        "--append",
-        type=Path,
-        nargs="?",
-        const=DEFAULT_APPEND,
-        help="also put the section into this file (default bench/RESULTS.md), replacing an "
-        "earlier drift section",
-    )
-    parser.add_argument(
-        "--render", action="store_true", help="only rewrite RESULTS.md from results.json"
-    )
+    br.section_options(parser, "drift")
     args = parser.parse_args(argv)
     if args.rows is None:
         args.rows = ROWS_QUICK if args.quick else ROWS_FULL
@@ -784,8 +773,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {RESULTS_MD.relative_to(PROJECT_DIR)}, {RESULTS_JSON.relative_to(PROJECT_DIR)}")
     if args.append is not None:
         print(f"put the section into {args.append}")
-    for t in report["targets"]:
-        print(f"  {t['result']:<4} {t['target']}: {t['value']}")
+    br.print_targets(report["targets"])
     return 0
 
 

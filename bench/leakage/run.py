@@ -632,10 +632,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement")
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
     parser.add_argument("--datacard", type=Path, default=br.DATACARD, help="datacard to measure")
-    parser.add_argument("--append", type=Path, help="also append the section to this file")
-    parser.add_argument(
-        "--render", action="store_true", help="only rewrite RESULTS.md from results.json"
-    )
+    br.section_options(parser, "leakage")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
@@ -755,8 +752,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {RESULTS_MD.relative_to(PROJECT_DIR)}, {RESULTS_JSON.relative_to(PROJECT_DIR)}")
     if args.append is not None:
         print(f"appended the section to {args.append}")
-    for t in report["targets"]:
-        print(f"  {t['result']:<4} {t['target']}: {t['value']}")
+    br.print_targets(report["targets"])
     return 0
 
 

@@ -51,7 +51,6 @@ CV_PEER = MEDIA_DIR / "cleanvision_peer.py"
 SWEEP = MEDIA_DIR / "sweep.py"
 RESULTS_MD = MEDIA_DIR / "RESULTS.md"
 RESULTS_JSON = MEDIA_DIR / "results.json"
-DEFAULT_APPEND = BENCH_DIR / "RESULTS.md"
 SECTION_TITLE = "## Images: duplicates and corrupt files against CleanVision (`bench/media`)"
 
 FILES_FULL = 10_000
@@ -800,17 +799,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="runs per datacard measurement")
     parser.add_argument("--no-cleanvision", action="store_true", help="skip CleanVision")
     parser.add_argument("--datacard", type=Path, default=br.DATACARD, help="datacard to measure")
-    parser.add_argument(
-        "--append",
-        type=Path,
-        nargs="?",
-        const=DEFAULT_APPEND,
-        help="also put the section into this file (default bench/RESULTS.md), replacing an "
-        "earlier image section",
-    )
-    parser.add_argument(
-        "--render", action="store_true", help="only rewrite RESULTS.md from results.json"
-    )
+    br.section_options(parser, "image")
     args = parser.parse_args(argv)
     if args.files is None:
         args.files = FILES_QUICK if args.quick else FILES_FULL
@@ -1077,8 +1066,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {RESULTS_MD.relative_to(PROJECT_DIR)}, {RESULTS_JSON.relative_to(PROJECT_DIR)}")
     if args.append is not None:
         print(f"put the section into {args.append}")
-    for t in report["targets"]:
-        print(f"  {t['result']:<4} {t['target']}: {t['value']}")
+    br.print_targets(report["targets"])
     return 0
 
 

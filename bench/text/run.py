@@ -51,7 +51,6 @@ PROJECT_DIR = BENCH_DIR.parent
 DATA_DIR = BENCH_DIR / "data" / "text"
 RESULTS_MD = TEXT_DIR / "RESULTS.md"
 RESULTS_JSON = TEXT_DIR / "results.json"
-DEFAULT_APPEND = BENCH_DIR / "RESULTS.md"
 SECTION_TITLE = "## Text corpora and chat data (`bench/text`)"
 
 SEED = 20240607
@@ -750,15 +749,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=1, help="runs per measurement")
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
     parser.add_argument("--data", type=Path, help="data folder (default bench/data/text)")
-    parser.add_argument(
-        "--append",
-        type=Path,
-        nargs="?",
-        const=DEFAULT_APPEND,
-        help="also put the section into this file (default bench/RESULTS.md), replacing an "
-        "earlier text section",
-    )
-    parser.add_argument("--render", action="store_true", help="only rewrite from results.json")
+    _load_bench_run().section_options(parser, "text")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=2, help=argparse.SUPPRESS)
     parser.add_argument("--parallelism", default="unset", help=argparse.SUPPRESS)

@@ -460,16 +460,10 @@ def _beside(client: Any, futures: Sequence[Any], size: int) -> list[tuple[str, l
     ]
 
 
-def _first(triple: tuple[Any, ...]) -> Any:
-    return triple[0]
-
-
-def _second(triple: tuple[Any, ...]) -> Any:
-    return triple[1]
-
-
-def _third(triple: tuple[Any, Any, Any]) -> Any:
-    return triple[2]
+def _parts(client: Any, futures: Sequence[Any], count: int) -> list[list[Any]]:
+    """The first ``count`` items of each future's result, as futures: ``[item][future]``."""
+    n = len(futures)
+    return [client.map(operator.getitem, futures, [i] * n, pure=False) for i in range(count)]
 
 
 def _found(joined: Joined) -> tuple[Ordered, Ordered | None]:
@@ -509,9 +503,7 @@ class RemoteScans:
             client.submit(scan_cut, scan, item, p, int(sid), spec, pure=False)
             for p, (item, sid) in enumerate(zip(self.items, splits))
         ]
-        meta = client.map(_first, scanned, pure=False)
-        self.exact: list[Any] = client.map(_second, scanned, pure=False)
-        self.cuts: list[Any] = client.map(_third, scanned, pure=False)
+        meta, self.exact, self.cuts = _parts(client, scanned, 3)
         total = len(scanned) if total is None else total
         for done, _ in enumerate(as_completed(scanned, loop=client.loop), 1):
             if progress is not None:
@@ -612,8 +604,7 @@ class RemoteScans:
         for bucket in range(verify):
             pieces = [client.submit(_routed, j, bucket, pure=False) for j in joins]
             plans.append(client.submit(plan_verify, pieces, n, group_starts, pure=False))
-        candidates = client.map(_first, plans, pure=False)
-        requests = client.map(_second, plans, pure=False)
+        candidates, requests = _parts(client, plans, 2)
         del plans
         regrouped = []
         for g, (lo, hi) in enumerate(runs):
