@@ -109,3 +109,17 @@ def test_skewness_of_a_vanishing_spread_is_undefined_not_a_crash() -> None:
     m = Moments()
     m.update(np.array([0.0, 0.0, 3.0768427212398532e-120]))
     assert m.skewness is None
+
+
+def test_skewness_of_a_huge_spread_is_undefined_not_a_crash() -> None:
+    """M2^1.5 of a spread near 1e220 raises OverflowError in Python floats."""
+    from datacard.sketches import Moments
+
+    m = Moments()
+    with np.errstate(all="ignore"):  # M3 itself overflows
+        m.update(np.array([0.0, 1e110, -1e110, 5e109]))
+    assert m.skewness is None
+    assert Moments(3, 0.0, 1e250, 1e300).skewness == pytest.approx(3**0.5 * 1e300 / 1e375)
+    large = Moments()
+    large.update(np.array([0.0, 0.0, 3e60]))
+    assert large.skewness == pytest.approx(2**-0.5)

@@ -12,10 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from datacard import columns
 from datacard.columns import ColumnAccumulator, accumulator_from_dict
-from datacard.text import TEXT_KINDS, ChatAccumulator, TextOptions, chat_format, is_chat
-from datacard.text.models import ChatSummary, TruncationCap
+from datacard.measured import ChatSummary, TruncationCap
+from datacard.text import ChatAccumulator, TextOptions, chat_format, is_chat
 from test_text_support import measure, write_jsonl
 
 
@@ -211,14 +210,6 @@ def _acc(data: list[Any], options: TextOptions) -> ChatAccumulator:
     return acc
 
 
-@pytest.fixture
-def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The kinds profile() registers for sidecars (wiring, not a mock)."""
-    for kind, cls in TEXT_KINDS.items():
-        monkeypatch.setitem(columns._KINDS, kind, cls)
-
-
-@pytest.mark.usefixtures("registered")
 @given(conversations, conversations)
 def test_merge_equals_one_pass_and_survives_the_sidecar(a: list[Any], b: list[Any]) -> None:
     for options in (TextOptions(), TextOptions(language=True, language_sample=4)):

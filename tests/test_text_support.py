@@ -11,7 +11,8 @@ import pyarrow as pa
 from datacard.columns import ColumnAccumulator, accumulator_for
 from datacard.readers import reader_for
 from datacard.readers.base import DataFile
-from datacard.text import TextOptions, text_accumulator_for
+from datacard.text import TextOptions
+from datacard.text.options import use
 
 WORDS = [
     "the",
@@ -75,18 +76,19 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 def measure(path: Path, options: TextOptions) -> dict[str, ColumnAccumulator]:
-    """Each column of a file through datacard's reader, with the text hook consulted first."""
+    """Each column of a file through datacard's reader and ``accumulator_for``, under the text
+    options (the hook ``profile`` consults)."""
     fmt = "jsonl" if path.suffix == ".jsonl" else "parquet"
     file = DataFile(path=str(path), rel=path.name, split="train", format=fmt)
     accs: dict[str, ColumnAccumulator] = {}
-    for part in reader_for(fmt).partitions(file):
-        for batch in part.batches():
-            for name, column in zip(batch.schema.names, batch.columns):
-                acc = accs.get(name)
-                if acc is None:
-                    acc = text_accumulator_for(column.type, options) or accumulator_for(column.type)
-                    accs[name] = acc
-                acc.update(column)
+    with use(options):
+        for part in reader_for(fmt).partitions(file):
+            for batch in part.batches():
+                for name, column in zip(batch.schema.names, batch.columns):
+                    acc = accs.get(name)
+                    if acc is None:
+                        acc = accs[name] = accumulator_for(column.type)
+                    acc.update(column)
     return accs
 
 

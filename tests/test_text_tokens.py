@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -13,11 +14,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from datacard import columns
 from datacard.columns import accumulator_from_dict
 from datacard.errors import UsageError
 from datacard.executors.local import LocalExecutor
-from datacard.text import TEXT_KINDS, TextAccumulator, TextOptions, resolve_tokenizer
+from datacard.text import TextAccumulator, TextOptions, resolve_tokenizer
+from datacard.text.tokenizer import count_texts
 from test_text_support import WORDS, train_tokenizer
 
 TEXTS = [
@@ -74,6 +75,26 @@ def test_label_names_the_folder_of_a_generic_file(tokenizer_path: Path) -> None:
     assert len(spec.sha256) == 64
 
 
+def test_repeated_values_are_tokenized_once_each(
+    tokenizer_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column of few distinct values (labels, templates) sends each to the tokenizer once."""
+    from datacard.text import accumulator
+
+    seen: list[str] = []
+
+    def recording(texts: list[str], spec: Any) -> Any:
+        seen.extend(texts)
+        return count_texts(texts, spec)
+
+    monkeypatch.setattr(accumulator, "count_texts", recording)
+    acc = TextAccumulator("string", TextOptions.of(tokenizer=tokenizer_path))
+    acc.update(pa.array(TEXTS * 5))
+    assert sorted(seen) == sorted(set(TEXTS))
+    tokens = acc.summary().tokens
+    assert tokens is not None and tokens.total == 5 * sum(_expected(tokenizer_path, TEXTS))
+
+
 def test_repeated_dictionary_encoded_and_sliced_values_count_alike(tokenizer_path: Path) -> None:
     options = TextOptions.of(tokenizer=tokenizer_path)
     plain, encoded, sliced = (TextAccumulator("string", options) for _ in range(3))
@@ -82,7 +103,7 @@ def test_repeated_dictionary_encoded_and_sliced_values_count_alike(tokenizer_pat
     encoded.update(arr.dictionary_encode())
     sliced.update(pa.array(["x", *TEXTS * 3, "y"]).slice(1, len(arr)))
     assert plain.summary() == encoded.summary() == sliced.summary()
-    tokens = plain.summary().tokens  # repeated values are tokenized once each
+    tokens = plain.summary().tokens
     assert tokens is not None and tokens.total == 3 * sum(_expected(tokenizer_path, TEXTS))
 
 
@@ -160,13 +181,6 @@ sentences = st.lists(
 )
 
 
-@pytest.fixture
-def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    for kind, cls in TEXT_KINDS.items():
-        monkeypatch.setitem(columns._KINDS, kind, cls)
-
-
-@pytest.mark.usefixtures("registered")
 @given(a=sentences, b=sentences)
 def test_merge_equals_one_pass(tokenizer_path: Path, a: list[str], b: list[str]) -> None:
     options = TextOptions(

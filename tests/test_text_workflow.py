@@ -38,7 +38,7 @@ def test_tokenizer_and_languages_are_kept_in_the_policy(
 ) -> None:
     root = tmp_path / "corpus"
     root.mkdir()
-    tokenizer = train_tokenizer(root / "tokenizer.json", "wordlevel")
+    train_tokenizer(root / "tokenizer.json", "wordlevel")
     texts = ["the quick brown fox jumps over the lazy dog again and again"] * 30
     texts += ["der schnelle braune Fuchs springt über den faulen Hund immer wieder"] * 10
     (root / "train.jsonl").write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
@@ -51,10 +51,9 @@ def test_tokenizer_and_languages_are_kept_in_the_policy(
     assert "tokenizer: tok.json" in card and "languages: true" in card
     _, out, _ = run(capsys, "show", str(root), "--json")
     text = json.loads(out)["splits"]["train"]["columns"]["text"]
-    assert text["tokenizer"].startswith("tok.json sha256:") or "sha256:" in text["tokenizer"]
+    assert text["tokenizer"].startswith("tok.json sha256:")
     shares = {s["language"]: s["share"] for s in text["language"]["top"]}
     assert shares["en"] == pytest.approx(0.75) and shares["de"] == pytest.approx(0.25)
-    assert tokenizer.name == "tokenizer.json"
     assert run(capsys, "check", str(root))[0] == 0
 
 

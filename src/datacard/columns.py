@@ -418,7 +418,7 @@ def _maybe_space(arr: pa.Array) -> bool:
     return bool(np.any((raw - np.uint8(33)) >= np.uint8(95)))  # outside 33..127
 
 
-def _token_counts(arr: pa.Array) -> npt.NDArray[np.int64]:
+def token_counts(arr: pa.Array) -> npt.NDArray[np.int64]:
     """Whitespace-separated tokens per (non-null) string, as ``len(str.split())`` counts them."""
     if not _maybe_space(arr):
         offsets, _ = string_bytes(arr)
@@ -472,7 +472,7 @@ class StringAccumulator(ColumnAccumulator):
         self.frequent.update_counts(unique, counts, fetch)
         self.distinct.update_hashes(unique)
         self.length.update(values(pc.utf8_length(valid_arr)))
-        self.tokens.update(_token_counts(valid_arr))
+        self.tokens.update(token_counts(valid_arr))
         if not arr.null_count:
             return hashes
         full = np.full(len(arr), NULL_HASH, np.uint64)
@@ -506,7 +506,7 @@ class StringAccumulator(ColumnAccumulator):
                 dictionary.is_null(), pa.scalar("", dictionary.type), dictionary
             )
         char_len = values(pc.utf8_length(dictionary))
-        token_len = _token_counts(dictionary)
+        token_len = token_counts(dictionary)
         self.length.update(char_len[valid_idx])
         self.tokens.update(token_len[valid_idx])
         if not arr.null_count:
@@ -657,7 +657,9 @@ class StructAccumulator(ColumnAccumulator):
     def _update(self, arr: pa.Array) -> U64:
         hashes = np.zeros(len(arr), np.uint64)
         for field, child in zip(arr.type, arr.flatten()):
-            acc = self.fields.setdefault(field.name, accumulator_for(field.type))
+            acc = self.fields.get(field.name)
+            if acc is None:  # a field no earlier batch had
+                acc = self.fields[field.name] = accumulator_for(field.type)
             add_column_hash(hashes, acc.update(child), field.name)
         if arr.null_count:
             hashes[~valid_mask(arr)] = NULL_HASH

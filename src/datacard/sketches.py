@@ -48,6 +48,10 @@ def sorted_unique(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return ordered[keep]
 
 
+#: Below this sum of squared deviations, skewness is not computed (M3 ~ M2^1.5 underflows).
+TINY_M2 = 1e-200
+
+
 class Moments:
     """Count, mean and central moments M2, M3 of finite values; merge is exact up to rounding."""
 
@@ -92,12 +96,11 @@ class Moments:
     @property
     def skewness(self) -> float | None:
         """Sample skewness g1 = sqrt(n)·M3 / M2^1.5; None when undefined."""
-        if self.n < 3 or self.m2 <= 0.0:
+        if self.n < 3 or self.m2 <= TINY_M2:  # M3 has underflowed already: no precision left
             return None
-        scale = self.m2**1.5
-        if scale == 0.0 or not math.isfinite(scale):  # m2 under ~1e-205 underflows
-            return None
-        return float(math.sqrt(self.n) * self.m3 / scale)
+        # not m2**1.5: that raises OverflowError for a large spread (floats give no inf there)
+        g = math.sqrt(self.n) * (self.m3 / self.m2) / math.sqrt(self.m2)
+        return g if math.isfinite(g) else None
 
     def to_dict(self) -> dict[str, Any]:
         return {"n": self.n, "mean": self.mean, "m2": self.m2, "m3": self.m3}

@@ -3,8 +3,8 @@
 See ``docs/text.md``. The pieces ``profile()`` needs:
 
 - :class:`TextOptions` (``TextOptions.of(tokenizer=path, language=True)``), handed to workers;
-- :func:`text_accumulator_for` (the ``accumulator_for`` hook) and :data:`TEXT_KINDS` (for
-  ``accumulator_from_dict``);
+- :func:`text_accumulator_for` (the ``accumulator_for`` hook; sidecars find the kinds through
+  ``datacard.columns.EXTRA_KINDS``);
 - :func:`is_chat`, :class:`TextAccumulator`, :class:`ChatAccumulator`.
 
 >>> import pyarrow as pa
@@ -17,12 +17,11 @@ from __future__ import annotations
 from datacard.text.accumulator import TextAccumulator
 from datacard.text.chat import ChatAccumulator
 from datacard.text.chatformat import ChatFormat, chat_format, is_chat
-from datacard.text.hook import TEXT_KINDS, text_accumulator_for
+from datacard.text.hook import text_accumulator_for
 from datacard.text.options import TextOptions
 from datacard.text.tokenizer import WHITESPACE_LABEL, TokenizerSpec, resolve_tokenizer
 
 __all__ = [
-    "TEXT_KINDS",
     "WHITESPACE_LABEL",
     "ChatAccumulator",
     "ChatFormat",

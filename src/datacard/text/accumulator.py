@@ -38,10 +38,9 @@ TEXT_SHARE = 0.5
 
 
 def attach(summary: ColumnSummary, fields: dict[str, Any]) -> ColumnSummary:
-    """Set the fields ``ColumnSummary`` has; the others wait for ``measured.py`` to add them."""
+    """``summary`` with the text fields set (``tokenizer``, ``language``, ``chat``)."""
     for name, value in fields.items():
-        if name in type(summary).model_fields:
-            setattr(summary, name, value)
+        setattr(summary, name, value)
     return summary
 
 

@@ -46,7 +46,7 @@ FORMATS = (
 )
 
 
-def _textual(t: pa.DataType) -> bool:
+def is_textual(t: pa.DataType) -> bool:
     if pa.types.is_dictionary(t):
         t = t.value_type
     return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
@@ -62,7 +62,7 @@ def chat_format(t: pa.DataType) -> ChatFormat | None:
     fields = {f.name: f.type for f in item}
     for fmt in FORMATS:
         role, content = fields.get(fmt.role), fields.get(fmt.content)
-        if role is not None and content is not None and _textual(role) and _textual(content):
+        if role is not None and content is not None and is_textual(role) and is_textual(content):
             return fmt
     return None
 
@@ -78,8 +78,3 @@ def format_named(name: str) -> ChatFormat:
         if fmt.name == name:
             return fmt
     raise ValueError(f"unknown chat format {name!r}")
-
-
-def is_textual(t: pa.DataType) -> bool:
-    """Whether ``t`` is a string type (plain, large, view, or a dictionary of one)."""
-    return _textual(t)

@@ -29,9 +29,9 @@ import pyarrow.compute as pc
 
 from datacard.arrays import valid_mask, values
 from datacard.columns import _Lengths
+from datacard.measured import ChatSummary, RoleStats, TruncationCap
 from datacard.text.caps import find_caps
 from datacard.text.chatformat import ChatFormat, format_named
-from datacard.text.models import ChatSummary, RoleStats, TruncationCap
 from datacard.text.strings import I64, StringValues, whitespace_tokens
 
 #: How a turn without a role is counted.

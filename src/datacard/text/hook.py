@@ -18,12 +18,6 @@ from datacard.text.chat import ChatAccumulator
 from datacard.text.chatformat import chat_format, is_textual
 from datacard.text.options import TextOptions
 
-#: Kinds to register for ``accumulator_from_dict`` (sidecars).
-TEXT_KINDS: dict[str, type[ColumnAccumulator]] = {
-    TextAccumulator.kind: TextAccumulator,
-    ChatAccumulator.kind: ChatAccumulator,
-}
-
 
 def text_accumulator_for(t: pa.DataType, options: TextOptions) -> ColumnAccumulator | None:
     """A text accumulator for a column of type ``t``, or None to use the built-in one.

@@ -38,7 +38,7 @@ import numpy.typing as npt
 
 from datacard.errors import MissingDependency
 from datacard.hashing import U64
-from datacard.text.models import LanguageMix, LanguageShare
+from datacard.measured import LanguageMix, LanguageShare
 
 MIN_CHARS = 20
 MAX_CHARS = 500
