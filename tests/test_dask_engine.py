@@ -178,14 +178,35 @@ def test_an_unreachable_scheduler_is_one_line_naming_it(
     assert not (tmp_path / "datacard.yaml").exists()
 
 
-def test_engine_names_are_checked() -> None:
-    with pytest.raises(UsageError, match="unknown engine 'spark'"), open_engine("spark"):
+def test_engine_names_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unknown executor 'spark'"), open_engine("spark"):
         pass
+    with pytest.raises(UsageError, match="did you mean 'dask'"), open_engine("dsak"):
+        pass
+    result = CliRunner().invoke(app, ["init", str(tmp_path), "--engine", "dsak"])
+    assert result.exit_code == 2
+    assert result.output == "error: unknown executor 'dsak' (did you mean 'dask'?)\n"
     with pytest.raises(UsageError, match="--engine dask"), open_engine(None, scheduler="x:1"):
         pass
 
 
-def test_cli_init_and_check_on_a_new_local_cluster(tmp_path: Path) -> None:
+def _spy_connect(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str | None, int | None]]:
+    """Record every ``DaskExecutor.connect(scheduler, workers=...)``, then connect."""
+    calls: list[tuple[str | None, int | None]] = []
+    real = DaskExecutor.connect
+
+    def connect(cls: type[DaskExecutor], scheduler: str | None, **options: Any) -> DaskExecutor:
+        calls.append((scheduler, options.get("workers")))
+        return real(scheduler, **options)
+
+    monkeypatch.setattr(DaskExecutor, "connect", classmethod(connect))
+    return calls
+
+
+def test_cli_init_and_check_on_a_new_local_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connected = _spy_connect(monkeypatch)
     _dataset(tmp_path)
     runner = CliRunner()
     made = runner.invoke(app, ["init", str(tmp_path), "--engine", "dask", "--workers", "2"])
@@ -193,6 +214,7 @@ def test_cli_init_and_check_on_a_new_local_cluster(tmp_path: Path) -> None:
     checked = runner.invoke(app, ["check", str(tmp_path), "--json", "--engine", "dask"])
     assert checked.exit_code == 0, checked.output
     assert json.loads(checked.output)["ok"] is True
+    assert connected == [(None, 2), (None, None)]  # a new LocalCluster per command
 
 
 def _images(root: Path) -> None:

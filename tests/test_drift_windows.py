@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cli_run import run
+from datacard.drift import windows
 from datacard.drift.monitoring import MAX_RUNS, MONITORING_FILE, read_runs, record_run
 from datacard.drift.timeaxis import parse_window, period_start, times_us
 from datacard.drift.windows import drift_windows
@@ -282,6 +283,29 @@ def test_json_lines_and_exit_codes(
     assert code == 1
     assert "3 windows of 1d by ts compared with split train: 2 drifted" in out
     assert "x (" in out
+
+
+def test_the_cli_gives_workers_to_the_windows(
+    capsys: pytest.CaptureFixture[str],
+    card: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--workers N`` with the local engine reaches the windows' process pool."""
+    data = tmp_path / "prod"
+    data.mkdir()
+    pq.write_table(table(rows(3000, 9, days=30)), data / "a.parquet")
+    seen: list[int | None] = []
+
+    def spy(*args: Any, **kwargs: Any) -> windows.WindowedDrift:
+        seen.append(kwargs["workers"])
+        return real(*args, **kwargs)
+
+    real = windows.drift_windows
+    monkeypatch.setattr(windows, "drift_windows", spy)
+    code, _, err = run(capsys, "drift", str(card), str(data), "--window", "1000", "--workers", "2")
+    assert code in (0, 1), err
+    assert seen == [2]
 
 
 @pytest.mark.parametrize(

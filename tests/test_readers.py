@@ -7,6 +7,7 @@ import gzip
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,6 +20,7 @@ import zstandard
 
 from datacard.errors import SourceError, UsageError
 from datacard.readers import arrow as arrow_mod
+from datacard.readers import csv as csv_mod
 from datacard.readers import memory as memory_mod
 from datacard.readers import parquet as parquet_mod
 from datacard.readers.arrow import ArrowReader
@@ -182,6 +184,42 @@ def test_csv_columns_and_inspect(tmp_path: Path) -> None:
     part = Partition(file=file, unit="a.csv", columns=("score", "id"))
     table = pa.Table.from_batches(list(CsvReader().batches(part)))
     assert plain(table) == {"score": [0.5, None, 1000.0], "id": [1, 2, 3]}
+
+
+def test_tsv_byte_ranges_read_like_one_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ranges after the first get the names and types of the file's first block, split on tabs."""
+    monkeypatch.setattr(csv_mod, "RANGE_BYTES", 4 << 10)
+    path = tmp_path / "a.tsv"
+    path.write_text("n\tname\n" + "".join(f"{i}\tx, {i}\n" for i in range(3000)))
+    file = data_file(path, "tsv")
+    assert len(CsvReader().partitions(file)) >= 3
+    assert plain(read_all(CsvReader(), file)) == {
+        "n": list(range(3000)),
+        "name": [f"x, {i}" for i in range(3000)],
+    }
+
+
+def test_a_byte_range_of_some_columns_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_mod, "RANGE_BYTES", 4 << 10)
+    path = tmp_path / "a.csv"
+    path.write_text("n,name,score\n" + "".join(f"{i},x{i},{i / 4}\n" for i in range(3000)))
+    file = data_file(path, "csv")
+    reads: list[tuple[int, int]] = []
+
+    def spy(path: str, start: int, end: int) -> pa.Buffer:
+        reads.append((start, end))
+        return real(path, start, end)
+
+    real = csv_mod.read_range
+    monkeypatch.setattr(csv_mod, "read_range", spy)
+    parts = [replace(p, columns=("score", "n")) for p in CsvReader().partitions(file)]
+    batches = [b for p in parts for b in CsvReader().batches(p)]
+    assert pa.Table.from_batches(batches)["n"].to_pylist() == list(range(3000))
+    assert reads == [p.byte_range for p in parts]
 
 
 def test_csv_header_only(tmp_path: Path) -> None:

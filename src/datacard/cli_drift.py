@@ -84,7 +84,8 @@ def drift(
     """Compare new data with the card's sketches: exit 0 stable, 1 drifted or retrain."""
     if window is not None:
         with _engine(engine, scheduler, workers) as eng:  # closed as _windows exits
-            _windows(root, data, window, (time_column, split), record, as_json, eng, lock_timeout)
+            where = (time_column, split)
+            _windows(root, data, window, where, record, as_json, eng, workers, lock_timeout)
     if time_column is not None or record:
         option = "--time-column" if time_column is not None else "--record"
         raise UsageError(f"{option} needs --window", hint="e.g. --window 1d --time-column ts")
@@ -116,10 +117,11 @@ def _windows(
     record: bool,
     as_json: bool,
     engine: Any,
+    workers: int | None,
     lock_timeout: float,
 ) -> NoReturn:
-    """``drift --window``: compare every window (``where``: time column, split), print, record,
-    exit."""
+    """``drift --window``: compare every window (``where``: time column, split) on ``engine``
+    (None: ``workers`` local processes), print, record, exit."""
     time_column, split = where
     from datacard.drift.monitoring import data_label, record_run, run_of
     from datacard.drift.windows import drift_windows
@@ -132,7 +134,7 @@ def _windows(
             window,
             time_column=time_column,
             split=split,
-            workers=getattr(engine, "workers", None),
+            workers=workers,
             progress=progress,
             engine=engine,
         )

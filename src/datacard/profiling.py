@@ -34,7 +34,7 @@ from datacard.columns import (
 )
 from datacard.digest import collection_digest, data_digest, members_digest, merkle_root
 from datacard.errors import SourceError
-from datacard.executors import Engine, Executor, LocalExecutor, open_engine
+from datacard.executors import Engine, Executor, LocalExecutor, engine_scope
 from datacard.hashing import U64, add_column_hash
 from datacard.logical_types import type_name
 from datacard.measured import FileSummary, Measured, SplitSummary, TopValue
@@ -321,11 +321,6 @@ def _run(task: _Task) -> Profile:
         return profile_partition(task.partition, task.schema)
 
 
-def merged(a: Profile, b: Profile) -> Profile:
-    """``a`` with ``b`` merged in (``a`` is consumed: each partial feeds one merge)."""
-    return a.merge(b)
-
-
 #: A partition's row hashes, by (split, unit): the one O(rows) part of a partial profile.
 RowHashes = dict[tuple[str, str], U64]
 
@@ -403,7 +398,9 @@ def _fold_shuffled(
         cut=cut_row_hashes,
         join=count_duplicates,
     )
-    result, counts = executor.map_reduce_shuffle(_run_apart, tasks, merged, progress, shuffle)
+    result, counts = executor.map_reduce_shuffle(
+        _run_apart, tasks, Profile.merge, progress, shuffle
+    )
     for split, sp in result.splits.items():
         sp.duplicates = sum(c.get(split, 0) for c in counts)
     folded: Profile = result
@@ -456,13 +453,17 @@ def plan(
     infos: Mapping[str, FileInfo],
     workers: int,
     text: TextOptions | None = None,
+    partitions: Mapping[str, Sequence[Partition]] | None = None,
 ) -> list[_Task]:
-    """Partitions of every file, split further by columns when there are fewer than workers."""
+    """Partitions of every file (``partitions`` by file, when already read), split further by
+    columns when there are fewer than workers."""
     by_split: dict[str, list[tuple[DataFile, FileInfo]]] = {}
     for f in files:
         by_split.setdefault(f.split, []).append((f, infos[f.rel]))
     schemas = {split: unify(split, items) for split, items in by_split.items()}
-    parts = [p for f in files for p in reader_for(f.format).partitions(f)]
+    if partitions is None:
+        partitions = {f.rel: reader_for(f.format).partitions(f) for f in files}
+    parts = [p for f in files for p in partitions[f.rel]]
     tasks = [_Task(p, schemas[p.file.split], text) for p in parts]
     if workers < 2 or len(parts) >= 2 * workers:
         return tasks
@@ -509,13 +510,18 @@ def _digests(files: Sequence[DataFile], executor: Executor) -> dict[str, Digest]
 INSPECT_THREADS = 16
 
 
-def _inspect_all(files: Sequence[DataFile]) -> list[FileInfo]:
-    """Every file's schema and row count (footers, first blocks), in file order; read in
-    threads when there are many files."""
+def _inspect_all(files: Sequence[DataFile]) -> list[tuple[FileInfo, Sequence[Partition]]]:
+    """Every file's schema and row count (footers, first blocks) and its partitions, in file
+    order (the first bad file raises); read in threads when there are many files."""
     if len(files) < 4:
-        return [reader_for(f.format).inspect(f) for f in files]
+        return [_inspect(f) for f in files]
     with ThreadPoolExecutor(min(INSPECT_THREADS, len(files))) as pool:
-        return list(pool.map(lambda f: reader_for(f.format).inspect(f), files))
+        return list(pool.map(_inspect, files))
+
+
+def _inspect(file: DataFile) -> tuple[FileInfo, Sequence[Partition]]:
+    reader = reader_for(file.format)
+    return reader.inspect(file), reader.partitions(file)
 
 
 def work_bytes(file: DataFile) -> int:
@@ -556,9 +562,7 @@ def profile(
         with use(text):
             return _profile_memory(from_object(source), progress)
     root = str(source) if is_url(source) else Path(source)  # a URL stays a string (remote.py)
-    if engine is None or engine == "local":
-        return _profile(root, splits, workers, None, progress, text)
-    with open_engine(engine, workers=workers) as executor:
+    with engine_scope(engine, workers=workers) as executor:  # None: the local engine
         return _profile(root, splits, workers, executor, progress, text)
 
 
@@ -577,14 +581,14 @@ def _profile(
     splits_from = layout.splits_from
     notes = [f"skipped {rel}: {reason}" for rel, reason in layout.skipped]
     labelled = any(f.collection is not None and f.collection.labels for f in files)
-    infos = {}
-    for f, info in zip(files, _inspect_all(files)):
-        infos[f.rel] = info
+    infos, parts = {}, {}
+    for f, (info, file_parts) in zip(files, _inspect_all(files)):
+        infos[f.rel], parts[f.rel] = info, file_parts
         notes.extend(w for w in info.warnings if w not in notes)
     if executor is None:  # the local engine: small data runs in this process
         small = sum(work_bytes(f) for f in files) < PARALLEL_THRESHOLD
         executor = LocalExecutor(1 if small else workers)
-    tasks = plan(files, infos, executor.workers, text)
+    tasks = plan(files, infos, executor.workers, text, parts)
     result = Profile(splits_from=splits_from, notes=notes)
     result.label_hint = "label" if labelled else None
     with ThreadPoolExecutor(1) as hasher:
@@ -593,7 +597,7 @@ def _profile(
             total = sum(work_bytes(f) for f in files)
             result.merge(_fold_shuffled(executor, tasks, progress, total))
         elif tasks:  # merged in plan order: the same data gives the same numbers
-            result.merge(executor.map_reduce(_run, tasks, merged, progress))
+            result.merge(executor.map_reduce(_run, tasks, Profile.merge, progress))
         for f in files:
             result.files[f.rel] = f
             if not f.path:

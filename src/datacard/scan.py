@@ -62,9 +62,9 @@ def by_row_group(parts: Sequence[Partition]) -> list[Partition]:
         if part.file.format != "parquet" or not groups or len(groups) == 1:
             out.append(part)
             continue
-        import pyarrow.parquet as pq
+        from datacard.readers.parquet import footer
 
-        meta = pq.ParquetFile(part.file.path).metadata
+        meta = footer(part.file)
         offset = part.row_offset
         for g in groups:
             out.append(replace(part, unit=f"{part.unit}/rg{g}", row_groups=(g,), row_offset=offset))

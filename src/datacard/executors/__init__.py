@@ -21,15 +21,13 @@ from datacard.executors.local import LocalExecutor
 #: What ``engine=`` accepts: a name, a ``distributed.Client``, or an executor.
 Engine = str | Executor | Any | None
 
-ENGINES = ("local", "dask")
-
-__all__ = ["ENGINES", "Engine", "Executor", "LocalExecutor", "engine_scope", "open_engine"]
+__all__ = ["Engine", "Executor", "LocalExecutor", "engine_scope", "open_engine"]
 
 
 @contextmanager
 def engine_scope(
     engine: Engine = None, *, workers: int | None = None, scheduler: str | None = None
-) -> Iterator[Engine]:
+) -> Iterator[Executor | None]:
     """``None`` for the local engine (each step then sizes its own pool), else one open
     executor for every step inside (a Dask cluster is started or reached once).
 
@@ -60,13 +58,10 @@ def open_engine(
             )
         yield LocalExecutor(workers)
         return
-    if isinstance(engine, str):
-        if engine != "dask":
-            raise UsageError(f"unknown engine '{engine}'", hint=f"known: {', '.join(ENGINES)}")
+    if isinstance(engine, str):  # a registered executor, opened with connect()
         from datacard.registry import lookup
 
-        dask_executor = lookup("executors", "dask")
-        executor: Executor = dask_executor.connect(scheduler, workers=workers)
+        executor: Executor = lookup("executors", engine).connect(scheduler, workers=workers)
         try:
             yield executor
         finally:

@@ -39,7 +39,7 @@ from datacard.readers.base import (
     unique_names,
     where,
 )
-from datacard.remote import file_size, is_url, open_input, stamp
+from datacard.remote import file_size, file_version, open_input
 
 #: Bytes per block read (and type-inferred) at a time; ~50-100k rows of a typical table.
 BLOCK_SIZE = 8 << 20
@@ -73,7 +73,7 @@ def _open(
     if byte_range is None:
         stream = open_stream(file)
     else:
-        schema = _file_schema(file.path, *_stamp(file.path), _delimiter(file))
+        schema = _range_schema(file)
         start, end = byte_range
         names = schema.names if start > 0 else None
         if len(set(schema.names)) == len(schema.names):
@@ -137,14 +137,20 @@ class CsvReader:
     def batches(self, partition: Partition) -> Iterator[pa.RecordBatch]:
         """Record batches of the file, renamed and restricted to the partition's columns."""
         file = partition.file
-        check_file(file)
-        reader = _open(file, byte_range=partition.byte_range)
-        read = columns_to_read(file, reader.schema.names, partition.columns)
-        rename = None if read is not None else unique_names(reader.schema.names)
-        if read is not None:
-            reader.close()
+        size = check_file(file)
+        if partition.byte_range is None:
+            reader = _open(file)
+            names = reader.schema.names
+            read = columns_to_read(file, names, partition.columns)
+            if read is not None:  # the header is known only once the file is open
+                reader.close()
+                reader = _open(file, read)
+        else:  # the names are the first block's (cached): one ranged read
+            names = _range_schema(file).names
+            read = columns_to_read(file, names, partition.columns)
             reader = _open(file, read, partition.byte_range)
-        last = partition.byte_range is None or partition.byte_range[1] == _stamp(file.path)[0]
+        rename = None if read is not None else unique_names(names)
+        last = partition.byte_range is None or partition.byte_range[1] == size
         verified = False
         try:
             _check_text(file, reader.schema)
@@ -182,17 +188,15 @@ def _check_text(file: DataFile, schema: pa.Schema) -> None:
         )
 
 
-def _stamp(path: str) -> tuple[int, int | str]:
-    if is_url(path):
-        return stamp(path)
-    info = Path(path).stat()
-    return info.st_size, info.st_mtime_ns
+def _range_schema(file: DataFile) -> pa.Schema:
+    """The column names and types every byte range of an uncompressed ``file`` is read with."""
+    return _file_schema(file.path, *file_version(file.path), file.format)
 
 
 @functools.lru_cache(maxsize=32)
-def _file_schema(path: str, size: int, version: int | str, delimiter: str) -> pa.Schema:
+def _file_schema(path: str, size: int, version: int | str, fmt: str) -> pa.Schema:
     """The column names and types pyarrow infers from the file's first block (cached)."""
-    file = DataFile(path=path, rel=Path(path).name, split="", format="csv")
+    file = DataFile(path=path, rel=Path(path).name, split="", format=fmt)
     reader = _open(file)
     try:
         return reader.schema

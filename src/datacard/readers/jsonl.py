@@ -16,7 +16,7 @@ import itertools
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import BinaryIO, ClassVar
 
 import pyarrow as pa
 import pyarrow.json as pajson
@@ -36,7 +36,7 @@ from datacard.readers.base import (
     unique_names,
     where,
 )
-from datacard.remote import file_size, is_url, open_input, stamp
+from datacard.remote import file_size, file_version, open_input
 
 #: Bytes parsed per block; a line longer than this is retried with a bigger block.
 BLOCK_SIZE = 16 << 20
@@ -104,18 +104,34 @@ def line_boundaries(path: str, target: int) -> list[int]:
     bounds = [0]
     with open_input(path) as handle:
         while size - bounds[-1] > 2 * target:
-            handle.seek(bounds[-1] + target)
-            skipped = 0
-            while chunk := handle.read(1 << 20):
-                newline = chunk.find(b"\n")
-                if newline >= 0:
-                    bounds.append(bounds[-1] + target + skipped + newline + 1)
-                    break
-                skipped += len(chunk)
-            else:
+            cut = _line_end(handle, bounds[-1] + target)
+            if cut is None:
                 break
+            bounds.append(cut)
     bounds.append(size)
     return bounds
+
+
+def first_range_end(path: str, target: int) -> int:
+    """Where the first range of :func:`line_boundaries` ends: one seek and read, not all."""
+    size = file_size(path)
+    if size <= 2 * target:
+        return size
+    with open_input(path) as handle:
+        cut = _line_end(handle, target)
+    return size if cut is None else cut
+
+
+def _line_end(handle: BinaryIO, offset: int) -> int | None:
+    """The offset just after the first newline at or after ``offset``; None if there is none."""
+    handle.seek(offset)
+    skipped = 0
+    while chunk := handle.read(1 << 20):
+        newline = chunk.find(b"\n")
+        if newline >= 0:
+            return offset + skipped + newline + 1
+        skipped += len(chunk)
+    return None
 
 
 @functools.lru_cache(maxsize=32)
@@ -132,42 +148,37 @@ class JsonlReader:
 
     def inspect(self, file: DataFile) -> FileInfo:
         """Schema and row count: over the whole file, or over the first range of a large one."""
-        ranges = self._ranges(file)
-        if ranges is None:
+        if not self._ranged(file):
             table = read_table(file)
             return FileInfo(schema=table.schema, rows=table.num_rows)
-        return FileInfo(schema=self._schema(file, ranges[1]), rows=None)
+        return FileInfo(
+            schema=self._schema(file, first_range_end(file.path, RANGE_BYTES)), rows=None
+        )
 
     def partitions(self, file: DataFile) -> Sequence[Partition]:
         """One partition per file; byte ranges of lines for a large uncompressed file."""
-        ranges = self._ranges(file)
-        if ranges is None:
+        if not self._ranged(file):
             return [Partition(file=file, unit=file.rel)]
         return [
             Partition(file=file, unit=f"{file.rel}@{start}", byte_range=(start, end))
-            for start, end in itertools.pairwise(ranges)
+            for start, end in itertools.pairwise(line_boundaries(file.path, RANGE_BYTES))
         ]
 
     @staticmethod
-    def _ranges(file: DataFile) -> list[int] | None:
-        if file.compression is not None or file_size(file.path) < 2 * RANGE_BYTES:
-            return None
-        return line_boundaries(file.path, RANGE_BYTES)
+    def _ranged(file: DataFile) -> bool:
+        return file.compression is None and file_size(file.path) >= 2 * RANGE_BYTES
 
     @staticmethod
     def _schema(file: DataFile, first_end: int) -> pa.Schema:
-        if is_url(file.path):
-            return _first_range_schema(file.path, *stamp(file.path), first_end)
-        info = Path(file.path).stat()
-        return _first_range_schema(file.path, info.st_size, info.st_mtime_ns, first_end)
+        return _first_range_schema(file.path, *file_version(file.path), first_end)
 
     def batches(self, partition: Partition) -> Iterator[pa.RecordBatch]:
         """Record batches of the file (or range), restricted to the partition's columns."""
         if partition.byte_range is None:
             table = read_table(partition.file)
         else:
-            ranges = self._ranges(partition.file)
-            first_end = ranges[1] if ranges else partition.byte_range[1]
+            start, end = partition.byte_range
+            first_end = end if start == 0 else first_range_end(partition.file.path, RANGE_BYTES)
             schema = self._schema(partition.file, first_end)
             table = read_table(partition.file, partition.byte_range, schema)
         names = table.schema.names

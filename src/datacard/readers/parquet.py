@@ -68,6 +68,12 @@ def _open(
         ) from exc
 
 
+def footer(file: DataFile) -> pq.FileMetaData:
+    """The file's footer (row groups, their rows, column chunks), read as :class:`ParquetReader`
+    reads it: through fsspec for a URL; SourceError if it is not readable Parquet."""
+    return _open(file).metadata
+
+
 def _small_dictionary(chunk: pq.ColumnChunkMetaData) -> bool:
     """Dictionary-encoded with a dictionary small next to the data (a low-cardinality column).
 
@@ -128,7 +134,7 @@ class ParquetReader:
 
     def partitions(self, file: DataFile) -> Sequence[Partition]:
         """Consecutive row groups grouped to about :data:`PARTITION_ROWS` rows each."""
-        md = _open(file).metadata
+        md = footer(file)
         parts: list[Partition] = []
         group: list[int] = []
         rows = offset = 0
