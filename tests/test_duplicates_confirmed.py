@@ -135,6 +135,24 @@ def test_within_a_split_confirmed_pairs_join_groups() -> None:
         duplicate_pairs(a, confirmed_distance=64)
 
 
+def test_a_confirmed_pair_joins_the_group_of_a_close_pair() -> None:
+    """a-b 3 bits apart (the pHash alone), b-c 8 bits with colours that agree: one group, so
+    c pairs with a (11 bits apart, another colour: never a pair on their own)."""
+    base = np.uint64(0x0123_4567_89AB_CDEF)
+    b = base ^ np.uint64(0b111)
+    warm = coarse_histograms(np.ones((1, 768)))[0]
+    dark = coarse_histograms(np.tile(np.arange(256) < 64, 3)[None])[0]
+    a = MemberHashes(
+        "train",
+        ("a", "b", "c"),
+        ("1", "2", "3"),
+        np.array([base, b, b ^ np.uint64(0xFF << 40)], np.uint64),
+        np.ones(3, bool),
+        np.stack([dark, warm, warm]),
+    )
+    assert [(p.a, p.b, p.distance) for p in duplicate_pairs(a)] == [("a", "b", 3), ("a", "c", 11)]
+
+
 def test_across_splits_the_closest_confirmed_file_wins() -> None:
     base = np.uint64(0xDEAD_BEEF_0BAD_F00D)
     grey = coarse_histograms(np.ones((1, 768)))[0]
@@ -202,8 +220,14 @@ def hash_sets(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, int]:
     return x, y, radius
 
 
-@given(hash_sets())
-def test_close_pairs_match_brute_force(case: tuple[np.ndarray, np.ndarray, int]) -> None:
+@pytest.mark.parametrize("band_total", [4, 5, 6])
+@given(case=hash_sets())
+def test_close_pairs_match_brute_force(
+    band_total: int, case: tuple[np.ndarray, np.ndarray, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the few wide bands production uses on many hashes (:func:`band_count` would pick
+    many narrow ones for so few), probes flip one, two or more bits of a band."""
+    monkeypatch.setattr(dups, "band_count", lambda radius, size: band_total)
     x, y, radius = case
     for other in (None, y):
         i, j, d = close_pairs(x, other, radius=radius)

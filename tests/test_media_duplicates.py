@@ -5,10 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from PIL import Image
 
-from datacard.media.duplicates import MemberHashes, bands, duplicate_pairs, image_hashes
+from datacard.media.duplicates import (
+    MemberHashes,
+    duplicate_pairs,
+    image_fields,
+    image_hashes,
+    member_hashes,
+)
+from datacard.media.types import IMAGE, IMAGE_FIELDS
 
 
 def photo(seed: int, size: int = 96) -> Image.Image:
@@ -91,7 +99,21 @@ def test_multi_index_matches_brute_force() -> None:
     assert linked == {f"{int(j):05d}" for _, j in close}
 
 
-def test_bands_cover_64_bits() -> None:
-    for count in range(1, 12):
-        widths = [w for _, w in bands(count)]
-        assert sum(widths) == 64 and len(widths) == count
+def test_a_null_image_has_empty_path_and_sha_and_is_not_decoded() -> None:
+    """One reading of the image struct for ``leaks`` and :func:`image_hashes`: a null image
+    (its struct null, its fields not) is named ``""`` and never compared by its pHash."""
+    storage = pa.array(
+        [{"path": "a.png", "sha256": "s1", "phash": 3}, {"path": "b.png", "phash": 5}],
+        IMAGE_FIELDS,
+    )
+    nulled = pa.StructArray.from_arrays(
+        storage.flatten(), fields=list(IMAGE_FIELDS), mask=pa.array([False, True])
+    )
+    batch = pa.record_batch([pa.ExtensionArray.from_storage(IMAGE, nulled)], ["image"])
+    fields = image_fields([batch], "image")
+    assert (fields.paths, fields.sha256) == (["a.png", ""], ["s1", ""])
+    assert fields.decoded.tolist() == [True, False]
+    hashes = member_hashes("train", [fields, image_fields([batch.slice(0, 1)], 0)])
+    assert hashes.paths == ("a.png", "", "a.png") and hashes.decoded.tolist() == [1, 0, 1]
+    assert hashes.phash.tolist()[::2] == [3, 3] and hashes.hist is not None
+    assert hashes.hist.shape == (3, 3, 32)

@@ -6,6 +6,7 @@ lives in one (workers=1, the local engine)."""
 from __future__ import annotations
 
 import doctest
+import hashlib
 import io
 import json
 import subprocess
@@ -13,6 +14,7 @@ import sys
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,7 +22,7 @@ import soundfile as sf
 from fsspec.implementations.memory import MemoryFileSystem  # type: ignore[import-untyped, unused-ignore]
 from PIL import Image
 
-from datacard import profiling
+from datacard import digest, profiling
 from datacard.digest import members_digest
 from datacard.errors import SourceError
 from datacard.executors.dask import DaskExecutor
@@ -234,6 +236,72 @@ def test_media_and_shards_in_memory_profile_as_the_local_folders(
     assert "kind" in columns and "label" not in columns  # metadata, not class folders
 
 
+def test_a_single_file_at_the_root_of_a_url_filesystem(
+    memory: MemoryFileSystem, tmp_path: Path
+) -> None:
+    """``memory://a.png`` lies in ``memory://`` (not ``memory:/``, which is no URL)."""
+    memory.pipe("/a.png", _png(tmp_path / "a.png", 1))
+    memory.pipe("/t.csv", b"x\n1\n2\n")
+    image = discover("memory://a.png")
+    assert image.root == "memory://" and image.files[0].sources() == ("memory://a.png",)
+    assert profile("memory://a.png", workers=1).measured().splits["train"].rows == 1
+    table = discover("memory://t.csv")
+    assert (table.root, table.files[0].path) == ("memory://", "memory://t.csv")
+
+
+def test_members_behind_a_url_are_hashed_once_per_process(
+    memory: MemoryFileSystem, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check after a profile reads no member again (each costs one metadata request, which
+    also gives nothing a separate size request would); a member that changed is read again."""
+    pictures = {
+        f"train/{name}": _png(tmp_path / name, i) for i, name in enumerate(("a.png", "b.png"))
+    }
+    for rel, data in pictures.items():
+        memory.pipe(f"/once/{rel}", data)
+    (train,) = discover("memory://once").files
+    requests: list[str] = []
+    for method in ("cat_file", "open", "info"):
+        real = getattr(MemoryFileSystem, method)
+        monkeypatch.setattr(MemoryFileSystem, method, _counted(real, method, requests))
+    first = members_digest(train)
+    assert first == [
+        (rel, len(data), hashlib.sha256(data).hexdigest()) for rel, data in pictures.items()
+    ]
+    assert sorted(requests) == ["cat_file", "cat_file", "info", "info"]
+    requests.clear()
+    assert members_digest(train) == first
+    assert requests == ["info", "info"]
+    memory.pipe("/once/train/b.png", pictures["train/b.png"][::-1])
+    assert members_digest(train)[1][2] == hashlib.sha256(pictures["train/b.png"][::-1]).hexdigest()
+
+
+def test_metadata_warnings_under_a_url_list_the_root_once(
+    memory: MemoryFileSystem, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for split in ("train", "test"):
+        memory.pipe(f"/meta/{split}/a.png", _png(tmp_path / "a.png", 1))
+        memory.pipe(f"/meta/{split}/metadata.csv", b"file_name,kind\na.png,x\ngone.png,y\n")
+    rels = ["test/metadata.csv", "train/metadata.csv"]
+    listings: list[str] = []
+    monkeypatch.setattr(MemoryFileSystem, "find", _counted(MemoryFileSystem.find, "find", listings))
+    notes = metadata.warnings("memory://meta", rels, ["test/a.png", "train/a.png"])
+    assert notes == [
+        f"{rel}: 1 rows name files that are not there (first: {rel.split('/')[0]}/gone.png); "
+        "left out"
+        for rel in rels
+    ]
+    assert listings == ["find"]
+
+
+def _counted(real: Any, name: str, calls: list[str]) -> Any:
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return real(*args, **kwargs)
+
+    return counting
+
+
 # -- what cannot be read ----------------------------------------------------------------------
 
 
@@ -285,7 +353,7 @@ def test_a_link_out_of_the_root_is_never_followed(pets: Path, tmp_path: Path) ->
 
 
 def test_doctests() -> None:
-    for module in (base, audio, metadata, collections):
+    for module in (base, audio, metadata, collections, digest):
         assert doctest.testmod(module).failed == 0
 
 

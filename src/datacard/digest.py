@@ -1,6 +1,8 @@
 """Content hashes: sha256 of files and a Merkle root over a dataset's files.
 
-A URL's file (:mod:`datacard.remote`) is hashed as it streams through fsspec, in 1 MiB chunks.
+A URL's file (:mod:`datacard.remote`) is hashed as it streams through fsspec, in 1 MiB chunks,
+and remembered by its size and version (:func:`~datacard.remote.file_version`), as a local file is
+by its size and mtime.
 
 A collection of media files (:class:`~datacard.readers.base.Collection`) is hashed like a
 dataset: the Merkle root over ``(path, sha256)`` of its members and metadata files, so adding,
@@ -19,39 +21,59 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import IO
 
 from datacard.readers.base import DataFile, unreadable
-from datacard.remote import file_size, is_url, open_input
+from datacard.remote import file_version, is_url, open_input
 
+#: Bytes read at a time while hashing.
 CHUNK = 1 << 20
 
-
-_Key = tuple[str, int, int]
-_known: dict[_Key, Future[str]] = {}
+# (resolved path or URL, size, mtime in ns or the URL's version)
+_Key = tuple[str, int, int | str]
+_known: dict[_Key, Future[tuple[int, str]]] = {}
 _lock = threading.Lock()
 
 
 def _key(path: str | Path) -> _Key:
+    if is_url(path):
+        return (str(path), *file_version(path))
     resolved = Path(path).resolve()
     info = resolved.stat()
     return (str(resolved), info.st_size, info.st_mtime_ns)
 
 
-def _hash(path: str | Path) -> str:
+def hash_stream(source: IO[bytes], copy: IO[bytes] | None = None) -> tuple[int, str]:
+    """``(bytes, hex sha256)`` of ``source`` read to its end in 1 MiB chunks (hashlib releases
+    the GIL), each chunk also written to ``copy`` if given. Shares no state: safe in any thread.
+
+    >>> import io
+    >>> size, sha = hash_stream(io.BytesIO(b"abc"))
+    >>> size, sha == hashlib.sha256(b"abc").hexdigest()
+    (3, True)
+    """
     digest = hashlib.sha256()
+    size = 0
+    while chunk := source.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+        if copy is not None:
+            copy.write(chunk)
+    return size, digest.hexdigest()
+
+
+def _hash(path: str | Path) -> tuple[int, str]:
     with open_input(path) as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hash_stream(handle)
 
 
 def prefetch(paths: Iterable[str | Path]) -> None:
-    """Start hashing ``paths`` in a background thread; :func:`sha256_file` picks the results up.
+    """Start hashing ``paths`` in a background thread; :func:`file_digest` picks the results up.
 
     The command line calls this first thing, so hashing overlaps its imports (which keep only
     one core busy). A file changed since (other size or mtime) is hashed again.
     """
-    jobs: list[tuple[str | Path, Future[str]]] = []
+    jobs: list[tuple[str | Path, Future[tuple[int, str]]]] = []
     with _lock:
         for path in paths:
             if is_url(path):
@@ -78,25 +100,31 @@ def prefetch(paths: Iterable[str | Path]) -> None:
 
 
 def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes, read in 1 MiB chunks (hashlib releases the GIL).
+    """Hex sha256 of a file's bytes, a local path's or a URL's (:func:`file_digest`)."""
+    return file_digest(path)[1]
 
-    Results are remembered per process (by resolved path, size and mtime), so a file hashed by
-    :func:`prefetch` or earlier is not read again. A URL's bytes are streamed through fsspec
-    (:mod:`datacard.remote`) and not remembered.
+
+def file_digest(path: str | Path) -> tuple[int, str]:
+    """``(bytes, hex sha256)`` of a file, both counted as its bytes stream by (:func:`hash_stream`).
+
+    Results are remembered per process, by resolved path, size and mtime, or by a URL's size and
+    version (:func:`~datacard.remote.file_version`, one metadata request): a file hashed by
+    :func:`prefetch` or earlier is not read again. A URL without a version is not remembered.
+    OSError as ``stat``.
     """
-    if is_url(path):
-        return _hash(path)
     key = _key(path)
+    if key[2] == "":  # a URL whose store reports no version could change unseen
+        return _hash(path)
     with _lock:
         pending = _known.get(key)
     if pending is not None:
         return pending.result()
-    digest = _hash(path)
-    done: Future[str] = Future()
-    done.set_result(digest)
+    found = _hash(path)
+    done: Future[tuple[int, str]] = Future()
+    done.set_result(found)
     with _lock:
         _known.setdefault(key, done)
-    return digest
+    return found
 
 
 def members_digest(file: DataFile) -> list[tuple[str, int, str]]:
@@ -106,7 +134,7 @@ def members_digest(file: DataFile) -> list[tuple[str, int, str]]:
     out = []
     for name, path in zip(names, file.sources()):
         try:
-            out.append((name, file_size(path), sha256_file(path)))
+            out.append((name, *file_digest(path)))
         except OSError as exc:
             raise unreadable(path, name, exc) from exc
     return out
@@ -127,7 +155,7 @@ def collection_digest(leaves: Iterable[tuple[str, int, str]]) -> tuple[int, str]
 def data_digest(file: DataFile) -> tuple[int, str]:
     """``(bytes, hex sha256)`` of a data file, or of a collection (:func:`collection_digest`)."""
     if file.collection is None:
-        return file_size(file.path), sha256_file(file.path)
+        return file_digest(file.path)
     return collection_digest(members_digest(file))
 
 

@@ -47,7 +47,7 @@ from datacard.media.collections import (
     metadata_files,
 )
 from datacard.readers.base import COMPRESSION_SUFFIXES, FORMAT_SUFFIXES, DataFile
-from datacard.remote import is_url, join, kind, list_files, open_input
+from datacard.remote import is_url, join, kind, list_files, open_input, parent_and_name
 
 __all__ = ["Layout", "detect_format", "discover", "readable", "split_from_name", "split_word"]
 
@@ -487,14 +487,7 @@ def discover(
     found = _assign(
         walk.found, walk.media, splits, lambda: _hf_files(given), lambda: _hub_files(given)
     )
-    _need_data(found, str(root))
-    tables = [_data_file(str(given / rel), rel, split) for rel, split in found.tables.items()]
-    folders = collections(str(given), found.media, found.metadata, _is_split)
-    files = sorted([*tables, *folders], key=lambda f: (f.split, f.rel))
-    skipped = [*walk.skipped, *found.skipped]
-    return Layout(
-        root=str(given), files=tuple(files), splits_from=found.how, skipped=tuple(sorted(skipped))
-    )
+    return _layout(str(given), found, walk.skipped, lambda rel: str(given / rel), str(root))
 
 
 def _discover_url(url: str, splits: Mapping[str, Sequence[str]] | None) -> Layout:
@@ -510,8 +503,20 @@ def _discover_url(url: str, splits: Mapping[str, Sequence[str]] | None) -> Layou
     urls, media, skipped = _list_url(root, rels)
     listed = _Listed(root, "", frozenset(rels))
     found = _assign(urls, media, splits, lambda: _hf_files(listed), lambda: None)
-    _need_data(found, url)
-    tables = [_data_file(urls[rel], rel, split) for rel, split in found.tables.items()]
+    return _layout(root, found, skipped, urls.__getitem__, url)
+
+
+def _layout(
+    root: str,
+    found: _Found,
+    skipped: Sequence[tuple[str, str]],
+    path_of: Callable[[str], str],
+    where: str,
+) -> Layout:
+    """The layout of the files ``found`` under ``root`` (SourceError naming ``where`` if none):
+    ``path_of(rel)`` is a table's path or URL; ``skipped`` adds to the files left out."""
+    _need_data(found, where)
+    tables = [_data_file(path_of(rel), rel, split) for rel, split in found.tables.items()]
     folders = collections(root, found.media, found.metadata, _is_split)
     return Layout(
         root=root,
@@ -599,7 +604,7 @@ def _single_file(path: Path | str, splits: Mapping[str, Sequence[str]] | None) -
     if isinstance(path, Path):
         name, parent = path.name, str(path.parent)
     else:
-        parent, name = path.rsplit("/", 1)
+        parent, name = parent_and_name(path)
     if media_format(name) is not None:
         split = _by_globs([name], splits)[0][name] if splits else "train"
         folder = collections(parent, {name: split}, [])

@@ -36,6 +36,7 @@ __all__ = [
     "list_files",
     "locate",
     "open_input",
+    "parent_and_name",
     "read_bytes",
     "read_range",
     "stamp",
@@ -133,6 +134,20 @@ def join(root: str, rel: str) -> str:
     if base.endswith(":"):  # the root of a filesystem: memory://, file:///
         return f"{root}{rel}" if root.endswith("/") else f"{root}/{rel}"
     return f"{base}/{rel}"
+
+
+def parent_and_name(url: str) -> tuple[str, str]:
+    """``(parent URL, name)`` of a file's URL, so that ``join(parent, name)`` gives it back.
+
+    >>> parent_and_name("s3://b/data/a.csv"), parent_and_name("memory://a.png")
+    (('s3://b/data', 'a.csv'), ('memory://', 'a.png'))
+    >>> parent_and_name("file:///x.png")
+    ('file:///', 'x.png')
+    """
+    parent, name = url.rsplit("/", 1)
+    if parent.endswith((":/", "://")):  # the root of a filesystem: memory://, file:///
+        parent += "/"
+    return parent, name
 
 
 def locate(root: str, rel: str) -> str:

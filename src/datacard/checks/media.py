@@ -127,8 +127,9 @@ def member_findings(
     """The member files of the card's media collections that were added, removed or changed.
 
     Reads the card's sidecar (in ``root``) and hashes the current members of the data at
-    ``data`` (default ``root``; a URL for a card made with ``--data``); sha256 results are
-    remembered per process, so after a check they are not read again.
+    ``data`` (default ``root``; a URL for a card made with ``--data``). Hashes are remembered per
+    process (:func:`datacard.digest.file_digest`), so members a profile in the same process
+    hashed are not read again, behind a URL either.
     """
     from datacard.digest import members_digest
     from datacard.layout import discover

@@ -147,7 +147,7 @@ def run_leaks(
     total = len(items) + 1
     parts_of = [p for p, _, _ in items]
     found: dict[str, tuple[I64, I64, npt.NDArray[np.float64]]] = {}
-    images: list[media.ImageScan | None] = [None] * len(items)
+    images: list[media.ImageFields | None] = [None] * len(items)
     with open_engine(engine, workers=workers) as ex:
         if ex.name == "dask":  # joins on the workers: datacard.leakage.shuffle
             from datacard.leakage.shuffle import CutSpec, RemoteScans
@@ -328,7 +328,7 @@ def _plan(
 
 def _scan_item(
     item: tuple[Partition, ScanSpec, str | None],
-) -> tuple[PartScan, media.ImageScan | None]:
+) -> tuple[PartScan, media.ImageFields | None]:
     partition, spec, image = item
     if image is None:
         return scan_partition(partition, spec), None

@@ -21,23 +21,23 @@ its file, and its row stays the file's index in the collection.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from datacard.arrays import valid_mask, values
 from datacard.findings import Finding
 from datacard.leakage.partscan import PartScan, ScanSpec, scan_batches
 from datacard.media.duplicates import (
     CONFIRMED_DISTANCE,
-    HIST_BINS,
     MAX_DISTANCE,
+    ImageFields,
     MemberHashes,
     duplicate_pairs,
-    histograms_of,
+    image_fields,
+    member_hashes,
 )
 from datacard.media.types import is_media, type_name_of
 from datacard.readers.base import Partition
@@ -46,14 +46,12 @@ if TYPE_CHECKING:
     from datacard.leakage.rows import Rows
 
 I64 = npt.NDArray[np.int64]
-U64 = npt.NDArray[np.uint64]
 F64 = npt.NDArray[np.float64]
-H16 = npt.NDArray[np.uint16]
 
 __all__ = [
     "CONFIRMED_DISTANCE",
     "MAX_DISTANCE",
-    "ImageScan",
+    "ImageFields",
     "by_member",
     "image_near_pairs",
     "media_column",
@@ -90,46 +88,16 @@ def media_keys(
     return exact, inputs
 
 
-@dataclass
-class ImageScan:
-    """Per image of a partition: its member path, sha256 and pHash (``decoded``: it is valid),
-    and its coarse colour histogram (:func:`datacard.media.duplicates.coarse_histograms`)."""
-
-    paths: list[str]
-    sha256: list[str]
-    phash: U64
-    decoded: npt.NDArray[np.bool_]
-    hist: H16
-
-
 def scan_with_images(
     partition: Partition, spec: ScanSpec, column: str
-) -> tuple[PartScan, ImageScan]:
+) -> tuple[PartScan, ImageFields]:
     """The partition's leakage scan and its images' hashes, from one read of the partition."""
     batches = list(partition.batches())
-    scan = scan_batches(batches, spec)
-    paths: list[str] = []
-    shas: list[str] = []
-    hashes: list[U64] = []
-    decoded: list[npt.NDArray[np.bool_]] = []
-    hists: list[H16] = [np.zeros((0, 3, HIST_BINS), np.uint16)]
-    for batch in batches:
-        arr = batch.column(column)
-        storage = arr.storage if isinstance(arr, pa.ExtensionArray) else arr
-        fields = dict(zip(storage.type.names, storage.flatten()))
-        paths += [p or "" for p in fields["path"].to_pylist()]
-        shas += [s or "" for s in fields["sha256"].to_pylist()]
-        ph = fields["phash"]
-        hashes.append(values(ph).astype(np.uint64))
-        decoded.append(valid_mask(ph) & valid_mask(storage))
-        hists.append(histograms_of(fields["hist"]))
-    phash = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
-    ok = np.concatenate(decoded) if decoded else np.zeros(0, bool)
-    return scan, ImageScan(paths, shas, phash, ok, np.concatenate(hists))
+    return scan_batches(batches, spec), image_fields(batches, column)
 
 
 def image_near_pairs(
-    images: Sequence[ImageScan | None],
+    images: Sequence[ImageFields | None],
     counts: Sequence[int],
     split: I64,
     rank: I64,
@@ -149,7 +117,7 @@ def image_near_pairs(
     every split.
     """
     starts = np.cumsum([0, *counts])[:-1]
-    per_split: dict[int, list[ImageScan]] = {}
+    per_split: dict[int, list[ImageFields]] = {}
     index: dict[int, list[I64]] = {}
     for scan, start, count in zip(images, starts.tolist(), counts):
         if scan is None or not count:
@@ -160,16 +128,8 @@ def image_near_pairs(
     hashes: dict[int, MemberHashes] = {}
     rows_of: dict[int, dict[str, int]] = {}
     for sid, scans in per_split.items():
-        paths = [p for s in scans for p in s.paths]
-        hashes[sid] = MemberHashes(
-            str(sid),
-            tuple(paths),
-            tuple(x for s in scans for x in s.sha256),
-            np.concatenate([s.phash for s in scans]),
-            np.concatenate([s.decoded for s in scans]),
-            np.concatenate([s.hist for s in scans]),
-        )
-        rows_of[sid] = dict(zip(paths, np.concatenate(index[sid]).tolist()))
+        hashes[sid] = member_hashes(str(sid), scans)
+        rows_of[sid] = dict(zip(hashes[sid].paths, np.concatenate(index[sid]).tolist()))
     a: list[int] = []
     b: list[int] = []
     dist: list[int] = []

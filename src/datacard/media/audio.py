@@ -22,7 +22,6 @@ A file soundfile (libsndfile) cannot decode is ``corrupt``, with its message.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import tempfile
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from datacard.digest import hash_stream
 from datacard.remote import is_url, open_input
 
 #: A sample at or above this share of full scale counts as clipped.
@@ -42,8 +42,6 @@ FLOOR_DB = -100.0
 WINDOW_SECONDS = 0.01
 #: Windows per decoded block (1,000 x 10 ms: 10 seconds).
 BLOCK_WINDOWS = 1000
-#: Bytes read at a time while hashing.
-CHUNK = 1 << 20
 #: A URL's clip is copied into memory up to this size, beyond it into a temporary file.
 SPOOL_BYTES = 64 << 20
 #: Bits per sample of the PCM and float subtypes (compressed subtypes have none).
@@ -83,16 +81,10 @@ def audio_facts(path: str | Path) -> dict[str, Any]:
 def _hashed_facts(source: IO[bytes], copy: IO[bytes] | None) -> dict[str, Any]:
     """Hash ``source`` to its end (writing it to ``copy`` if given), then decode from the start
     of ``copy`` (else of ``source``)."""
-    digest = hashlib.sha256()  # not digest.sha256_file: workers must not share its lock
-    size = 0
-    while chunk := source.read(CHUNK):
-        digest.update(chunk)
-        size += len(chunk)
-        if copy is not None:
-            copy.write(chunk)
+    size, sha256 = hash_stream(source, copy)
     decoded = copy if copy is not None else source
     decoded.seek(0)
-    return audio_facts_of(decoded, size, digest.hexdigest())
+    return audio_facts_of(decoded, size, sha256)
 
 
 def audio_facts_of(handle: IO[bytes], size: int, sha256: str) -> dict[str, Any]:

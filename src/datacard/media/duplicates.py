@@ -16,16 +16,16 @@ split, each image's path, sha256, 64-bit perceptual hash (pHash) and coarse colo
      keeps the colour distribution; unrelated images with close pHashes do not.
 
 Why 10 bits and 0.25. On the 10,000-image benchmark (``bench/media``: 900 planted copies across
-splits), the 62 planted copies 5 to 10 bits apart (61 crops of 1-5 %, one brightness edit) have
-colour distances 0.013-0.113 (99 % below 0.083); the 13 unrelated test/train pairs in that
-range 0.347-0.979 (and the 36 unrelated pairs within train up to 10 bits, 0.341 and more).
-Beyond 10 bits, unrelated pairs multiply (78 at 11-12 bits, 452 at 13-14) and some share a
-colour distribution (0.216 at 11-12 bits), while only 8 planted copies lie there. A crop that
-keeps a share ``1 - f`` of the pixels is at most ``f`` from the original in this distance (the
-kept pixels are part of both histograms), so 0.25 confirms every crop keeping three quarters of
-the image (about 13 % of the width and of the height cut off). With these limits the
-benchmark's near-duplicate recall is 0.98 (0.88 with 4 bits alone) at precision 1.0
-(bench/media/RESULTS.md).
+splits; counts from bench/media/RESULTS.md), 62 planted copies lie 5 to 10 bits apart (61 crops
+of 1-5 %, one brightness edit), and so do 13 unrelated test/train pairs and 36 unrelated pairs
+within train. Beyond 10 bits unrelated pairs multiply (78 more across splits at 11-12 bits),
+while only 10 planted copies lie there. In a one-off run on the 10k benchmark set (not
+recorded), the planted copies 5 to 10 bits apart had colour distances 0.013-0.113 and the
+unrelated pairs in that range 0.341 and more. A crop that keeps a share ``1 - f`` of the pixels
+is at most ``f`` from the original in this distance (the kept pixels are part of both
+histograms), so 0.25 confirms every crop keeping three quarters of the image (about 13 % of the
+width and of the height cut off). With these limits the benchmark's near-duplicate recall is
+0.98 (0.88 with 4 bits alone) at precision 1.0.
 
 Near pairs are found without an all-pairs loop by multi-index hashing (:func:`close_pairs`):
 the 64 bits are cut into ``m`` bands, and two hashes within ``r`` bits differ in at most
@@ -34,11 +34,9 @@ where every band value starts); every hash probes its band value XOR each mask o
 ``r // m`` bits, and each candidate is verified on the full 64 bits at once, so memory stays
 bounded. ``m`` is chosen for ``r`` and the number of hashes (:func:`band_count`: 4 bands of 16
 bits for ``r = 10``, 137 masks per band; ``r + 1`` exact bands of about 13 bits for ``r = 4``).
-Measured once on random hashes (:func:`close_pairs`, a 2-core machine shared with other jobs,
-load 1.3-4): at ``r = 10``, 100,000 hashes within one set take 0.8-1.3 s (10,000 against
-90,000: 0.3-0.5 s), 1,000,000 take 57-69 s (100,000 against 900,000: 16-23 s); at ``r = 4``,
-0.14 s and 6-11 s. The band search it replaces (``r + 1`` exact bands only) took 17 s for
-100,000 hashes at ``r = 10`` and 12 s for 1,000,000 at ``r = 4``.
+In a one-off run on random hashes (not recorded; a shared 2-core machine), 100,000 hashes at
+``r = 10`` took about a second and 1,000,000 about a minute: at ``r = 10`` an order of magnitude
+faster than the band search it replaces (``r + 1`` exact bands only).
 
 Groups are reported as a star: each file is paired with the first file (by path) of its
 group, so a group of n copies gives n - 1 pairs, not n(n - 1)/2.
@@ -57,7 +55,7 @@ group, so a group of n copies gives n - 1 pairs, not n(n - 1)/2.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from math import comb
 from pathlib import Path
@@ -84,7 +82,7 @@ HIST_BINS = 32
 HIST_SCALE = 65535
 #: Widest band of the multi-index (a table of 2 ** 16 + 1 offsets per band).
 MAX_BAND_WIDTH = 16
-#: Candidates expanded at once by :func:`close_pairs` and the colour checks (memory bound).
+#: Member pairs expanded at once for the colour checks (:func:`_member_pairs`; memory bound).
 CHUNK = 1 << 21
 
 U64 = npt.NDArray[np.uint64]
@@ -161,33 +159,62 @@ def colour_distance(x: H16, y: H16) -> npt.NDArray[np.float64]:
     return np.where(known, diff / (2 * HIST_SCALE), 1.0)
 
 
-def _hashes_of(
-    partition: Partition,
-) -> tuple[list[str], list[str], U64, npt.NDArray[np.bool_], H16]:
-    from datacard.media.types import IMAGE
+@dataclass(frozen=True)
+class ImageFields:
+    """Per image of some batches: member path, sha256 and pHash (``decoded``: it is valid), and
+    coarse colour histogram (:func:`coarse_histograms`); a null image has path and sha256 ``""``
+    and is not decoded."""
 
+    paths: list[str]
+    sha256: list[str]
+    phash: U64
+    decoded: npt.NDArray[np.bool_]
+    hist: H16
+
+
+def image_fields(batches: Iterable[pa.RecordBatch], column: str | int) -> ImageFields:
+    """The :class:`ImageFields` of the ``image`` column ``column`` of ``batches``.
+
+    >>> from datacard.media.types import IMAGE, IMAGE_FIELDS
+    >>> storage = pa.array([{"path": "a.png", "sha256": "s", "phash": 7}, None], IMAGE_FIELDS)
+    >>> batch = pa.record_batch([pa.ExtensionArray.from_storage(IMAGE, storage)], ["image"])
+    >>> found = image_fields([batch], "image")
+    >>> found.paths, found.decoded.tolist(), found.hist.shape
+    (['a.png', ''], [True, False], (2, 3, 32))
+    """
     paths: list[str] = []
     shas: list[str] = []
-    phashes: list[U64] = []
-    decoded: list[npt.NDArray[np.bool_]] = []
+    phashes: list[U64] = [np.zeros(0, np.uint64)]
+    decoded: list[npt.NDArray[np.bool_]] = [np.zeros(0, bool)]
     hists: list[H16] = [np.zeros((0, 3, HIST_BINS), np.uint16)]
-    for batch in partition.batches():
-        column = batch.column(0)
-        storage = column.storage if column.type == IMAGE else column
+    for batch in batches:
+        arr = batch.column(column)
+        storage = arr.storage if isinstance(arr, pa.ExtensionArray) else arr
         fields = dict(zip(storage.type.names, storage.flatten()))
-        paths += fields["path"].to_pylist()
-        shas += fields["sha256"].to_pylist()
-        ph = fields["phash"]
-        phashes.append(values(ph).astype(np.uint64))
-        decoded.append(valid_mask(ph))
+        paths += [p or "" for p in fields["path"].to_pylist()]
+        shas += [s or "" for s in fields["sha256"].to_pylist()]
+        phashes.append(values(fields["phash"]).astype(np.uint64))
+        decoded.append(valid_mask(fields["phash"]) & valid_mask(storage))
         hists.append(histograms_of(fields["hist"]))
-    return (
-        paths,
-        shas,
-        np.concatenate([np.zeros(0, np.uint64), *phashes]),
-        np.concatenate([np.zeros(0, bool), *decoded]),
-        np.concatenate(hists),
+    return ImageFields(
+        paths, shas, np.concatenate(phashes), np.concatenate(decoded), np.concatenate(hists)
     )
+
+
+def member_hashes(split: str, pieces: Sequence[ImageFields]) -> MemberHashes:
+    """The :class:`MemberHashes` of ``split`` from its pieces (partitions), in their order."""
+    return MemberHashes(
+        split,
+        tuple(p for piece in pieces for p in piece.paths),
+        tuple(s for piece in pieces for s in piece.sha256),
+        np.concatenate([np.zeros(0, np.uint64), *(piece.phash for piece in pieces)]),
+        np.concatenate([np.zeros(0, bool), *(piece.decoded for piece in pieces)]),
+        np.concatenate([np.zeros((0, 3, HIST_BINS), np.uint16), *(p.hist for p in pieces)]),
+    )
+
+
+def _fields_of(partition: Partition) -> ImageFields:
+    return image_fields(partition.batches(), 0)
 
 
 def image_hashes(
@@ -204,22 +231,11 @@ def image_hashes(
         return names[:1] if file.format == "imagefolder" else []
 
     parts = plan_partitions(root, splits=splits, columns=images_only)
-    results = map_partitions(_hashes_of, parts, workers=workers)
-    collected: dict[str, list[tuple[list[str], list[str], U64, npt.NDArray[np.bool_], H16]]]
-    collected = {}
+    results = map_partitions(_fields_of, parts, workers=workers)
+    collected: dict[str, list[ImageFields]] = {}
     for part, result in zip(parts, results):
         collected.setdefault(part.file.split, []).append(result)
-    out = {}
-    for split, pieces in sorted(collected.items()):
-        out[split] = MemberHashes(
-            split,
-            tuple(p for piece in pieces for p in piece[0]),
-            tuple(s for piece in pieces for s in piece[1]),
-            np.concatenate([piece[2] for piece in pieces]),
-            np.concatenate([piece[3] for piece in pieces]),
-            np.concatenate([piece[4] for piece in pieces]),
-        )
-    return out
+    return {split: member_hashes(split, pieces) for split, pieces in sorted(collected.items())}
 
 
 def bands(count: int) -> list[tuple[int, int]]:
@@ -331,9 +347,9 @@ def _probe(
         active = active[count[active] > step]
 
 
-def _expand(count: I64, first: I64) -> Iterator[tuple[I64, I64]]:
-    """``(query, position)`` of every candidate: query ``q`` against positions
-    ``first[q] .. first[q] + count[q] - 1``, in pieces of about :data:`CHUNK`."""
+def _expand(count: I64) -> Iterator[tuple[I64, I64]]:
+    """``(q, k)`` for every ``q`` and every ``k`` in ``0 .. count[q] - 1``, in pieces of about
+    :data:`CHUNK`."""
     queries = np.flatnonzero(count)
     if not len(queries):
         return
@@ -346,7 +362,7 @@ def _expand(count: I64, first: I64) -> Iterator[tuple[I64, I64]]:
         q, n = queries[cut:stop], sizes[cut:stop]
         total = int(n.sum())
         offset = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
-        yield np.repeat(q, n), np.repeat(first[q], n) + offset
+        yield np.repeat(q, n), offset
         cut = stop
 
 
@@ -359,7 +375,7 @@ def _member_pairs(
     order_a, start_a, count_a = group_a
     order_b, start_b, count_b = group_b
     n_b = count_b[v]
-    for k, at in _expand(count_a[u] * n_b, np.zeros(len(u), np.int64)):
+    for k, at in _expand(count_a[u] * n_b):
         inner = n_b[k]
         yield k, order_a[start_a[u[k]] + at // inner], order_b[start_b[v[k]] + at % inner]
 
@@ -406,11 +422,9 @@ def _distance(x: np.uint64, y: np.uint64) -> int:
     return int(np.bitwise_count(x ^ y))
 
 
-def _agree(hist_a: H16 | None, i: I64, hist_b: H16 | None, j: I64) -> npt.NDArray[np.bool_]:
+def _agree(hist_a: H16, i: I64, hist_b: H16, j: I64) -> npt.NDArray[np.bool_]:
     """Whether images ``i`` (of ``hist_a``) and ``j`` (of ``hist_b``) have colour
     distributions within :data:`MAX_COLOUR_DISTANCE`."""
-    if hist_a is None or hist_b is None:
-        return np.zeros(len(i), bool)
     return colour_distance(hist_a[i], hist_b[j]) <= MAX_COLOUR_DISTANCE
 
 
@@ -442,6 +456,7 @@ def _within(a: MemberHashes, max_distance: int, radius: int) -> list[Pair]:
         for i, j in zip(where[u[alone]].tolist(), where[v[alone]].tolist()):
             union(int(heads[i]), int(heads[j]))
         if not alone.all():
+            assert a.hist is not None  # a confirmed tier needs histograms (duplicate_pairs)
             groups = _groups(inverse.astype(np.int64), len(unique))
             for _, p, q in _member_pairs(u[~alone], v[~alone], groups, groups):
                 ok = _agree(a.hist, heads[p], a.hist, heads[q])
@@ -494,6 +509,7 @@ def _across(a: MemberHashes, b: MemberHashes, max_distance: int, radius: int) ->
         found.append((p, d[alone][k], q))
     rest = np.flatnonzero(d > max_distance)
     if len(rest):
+        assert a.hist is not None and b.hist is not None  # as in _within
         groups_b = _groups(inverse_b.astype(np.int64), len(values_b))
         for k, p, q in _member_pairs(u[rest], v[rest], groups_a, groups_b):
             ok = _agree(a.hist, ia[p], b.hist, order_b[q])

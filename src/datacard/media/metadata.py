@@ -141,13 +141,19 @@ def schema(root: str, rels: Sequence[str]) -> pa.Schema:
 
 
 def warnings(root: str, rels: Sequence[str], members: Sequence[str]) -> list[str]:
-    """Rows that name a file that is not there, and files named twice (one line per file)."""
+    """Rows that name a file that is not there, and files named twice (one line per file).
+
+    Whether the named files exist is asked once for all of ``rels`` (under a URL, one listing
+    of the root).
+    """
     known = set(members)
+    loaded = [load(root, rel) for rel in rels]
+    others = {meta.rel: [name for name in meta.rows if name not in known] for meta in loaded}
+    existing = _existing(root, [name for names in others.values() for name in names])
     out = []
-    for rel in rels:
-        meta = load(root, rel)
-        others = [name for name in meta.rows if name not in known]
-        missing = sorted(set(others) - _existing(root, others))
+    for meta in loaded:
+        rel = meta.rel
+        missing = sorted(set(others[rel]) - existing)
         if missing:
             out.append(
                 f"{rel}: {len(missing):,} rows name files that are not there "

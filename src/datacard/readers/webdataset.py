@@ -58,7 +58,7 @@ from datacard.readers.base import (
     unique_names,
     where,
 )
-from datacard.remote import file_version, is_url, open_input
+from datacard.remote import file_version, open_input
 
 #: The column holding each sample's key.
 KEY = "__key__"
@@ -147,13 +147,12 @@ def _broken(file: DataFile, exc: BaseException, after: str | None) -> SourceErro
 
 @contextmanager
 def _open(file: DataFile, mode: Literal["r:*", "r|*"]) -> Iterator[tarfile.TarFile]:
-    """The shard as a tar file (a URL's through fsspec); both are closed on exit."""
+    """The shard as a tar file (a URL's read through fsspec); both are closed on exit."""
     check_file(file)
     with ExitStack() as stack:
         try:
-            handle = stack.enter_context(open_input(file.path)) if is_url(file.path) else None
-            path = file.path if handle is None else None
-            tar = stack.enter_context(tarfile.open(path, mode=mode, fileobj=handle))
+            handle = stack.enter_context(open_input(file.path))
+            tar = stack.enter_context(tarfile.open(fileobj=handle, mode=mode))
         except _TAR_ERRORS as exc:
             raise _broken(file, exc, None) from exc
         yield tar
