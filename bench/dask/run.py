@@ -634,7 +634,7 @@ def _task_table(stream: dict[str, Any] | None, names: dict[str, str]) -> list[st
 
 TASK_NAMES = {
     "run": "one partition: read + sketch",
-    "merged": "merge two partial profiles",
+    "merge": "merge two partial profiles",
     "file_digest": "sha256 of a data file",
     "scan_cut": "one partition: read + hash + MinHash, cut into buckets",
     "regroup": "the cuts held by one worker, by bucket",

@@ -288,7 +288,7 @@ def probe_profile(args: argparse.Namespace) -> dict[str, Any]:
     import copy
 
     from datacard.layout import discover
-    from datacard.profiling import _run, merged, plan
+    from datacard.profiling import _run, plan
     from datacard.readers import reader_for
 
     t0 = time.perf_counter()
@@ -324,7 +324,7 @@ def probe_profile(args: argparse.Namespace) -> dict[str, Any]:
     t = time.perf_counter()
     acc = partials[0]
     for p in partials[1:]:
-        acc = merged(acc, p)
+        acc = acc.merge(p)
     merge_s = (time.perf_counter() - t) / max(len(partials) - 1, 1)
     total_comp, total_raw = _parquet_bytes(str(files[0].path), None) if files else (0, 0)
     return {
