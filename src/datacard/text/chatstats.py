@@ -146,11 +146,6 @@ class ChatStats:
         self.conversations_with_same_role_pairs = 0
         self.not_ending_with_reply = 0
 
-    def _key(self, role: str) -> str:
-        if role in self.roles or len(self.roles) < MAX_ROLES:
-            return role
-        return OTHER_ROLE
-
     def _keys(self, names: list[str]) -> list[str]:
         """The key of each role name: itself, or OTHER_ROLE past MAX_ROLES distinct roles."""
         taken = set(self.roles)
@@ -244,8 +239,7 @@ class ChatStats:
         self.empty_conversations += other.empty_conversations
         self.turns.merge(other.turns)
         self.tokens.merge(other.tokens)
-        for name, tally in other.roles.items():
-            key = self._key(name)
+        for key, tally in zip(self._keys(list(other.roles)), other.roles.values()):
             if key in self.roles:
                 self.roles[key].merge(tally)
             else:
