@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -37,3 +37,20 @@ def cluster() -> Iterator[DaskExecutor]:
         yield executor
     finally:
         executor.close()
+
+
+@pytest.fixture
+def dask_connects(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str | None, int | None]]:
+    """Every ``DaskExecutor.connect(scheduler, workers=...)`` of the test, recorded (each one
+    still connects): the proof that ``--engine dask`` reached the executor."""
+    from datacard.executors.dask import DaskExecutor
+
+    calls: list[tuple[str | None, int | None]] = []
+    real = DaskExecutor.connect
+
+    def connect(cls: type[DaskExecutor], scheduler: str | None, **options: Any) -> DaskExecutor:
+        calls.append((scheduler, options.get("workers")))
+        return real(scheduler, **options)
+
+    monkeypatch.setattr(DaskExecutor, "connect", classmethod(connect))
+    return calls

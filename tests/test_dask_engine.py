@@ -190,23 +190,9 @@ def test_engine_names_are_checked(tmp_path: Path) -> None:
         pass
 
 
-def _spy_connect(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str | None, int | None]]:
-    """Record every ``DaskExecutor.connect(scheduler, workers=...)``, then connect."""
-    calls: list[tuple[str | None, int | None]] = []
-    real = DaskExecutor.connect
-
-    def connect(cls: type[DaskExecutor], scheduler: str | None, **options: Any) -> DaskExecutor:
-        calls.append((scheduler, options.get("workers")))
-        return real(scheduler, **options)
-
-    monkeypatch.setattr(DaskExecutor, "connect", classmethod(connect))
-    return calls
-
-
 def test_cli_init_and_check_on_a_new_local_cluster(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, dask_connects: list[tuple[str | None, int | None]]
 ) -> None:
-    connected = _spy_connect(monkeypatch)
     _dataset(tmp_path)
     runner = CliRunner()
     made = runner.invoke(app, ["init", str(tmp_path), "--engine", "dask", "--workers", "2"])
@@ -214,7 +200,7 @@ def test_cli_init_and_check_on_a_new_local_cluster(
     checked = runner.invoke(app, ["check", str(tmp_path), "--json", "--engine", "dask"])
     assert checked.exit_code == 0, checked.output
     assert json.loads(checked.output)["ok"] is True
-    assert connected == [(None, 2), (None, None)]  # a new LocalCluster per command
+    assert dask_connects == [(None, 2), (None, None)]  # a new LocalCluster per command
 
 
 def _images(root: Path) -> None:

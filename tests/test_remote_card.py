@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 from typer.testing import CliRunner
 
 from datacard.cli import app
-from datacard.executors.dask import DaskExecutor
 from datacard.yamlio import load_card
 
 
@@ -57,23 +54,9 @@ def test_a_card_of_data_behind_a_url(tmp_path: Path) -> None:
     assert updated.exit_code == 0 and "file changed: train/part.parquet" in updated.output
 
 
-def _spy_connect(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str | None, int | None]]:
-    """Record every ``DaskExecutor.connect(scheduler, workers=...)``, then connect."""
-    calls: list[tuple[str | None, int | None]] = []
-    real = DaskExecutor.connect
-
-    def connect(cls: type[DaskExecutor], scheduler: str | None, **options: Any) -> DaskExecutor:
-        calls.append((scheduler, options.get("workers")))
-        return real(scheduler, **options)
-
-    monkeypatch.setattr(DaskExecutor, "connect", classmethod(connect))
-    return calls
-
-
 def test_a_url_card_checks_on_a_dask_cluster(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, dask_connects: list[tuple[str | None, int | None]]
 ) -> None:
-    connected = _spy_connect(monkeypatch)
     data, cards = tmp_path / "data", tmp_path / "card"
     _data(data)
     runner = CliRunner()
@@ -83,7 +66,7 @@ def test_a_url_card_checks_on_a_dask_cluster(
     assert made.exit_code == 0, made.output
     checked = runner.invoke(app, ["check", str(cards), "--json", "--engine", "dask"])
     assert checked.exit_code == 0, checked.output
-    assert connected == [(None, 2), (None, None)]  # a new LocalCluster per command
+    assert dask_connects == [(None, 2), (None, None)]  # a new LocalCluster per command
 
 
 def test_data_must_be_a_url(tmp_path: Path) -> None:
