@@ -215,6 +215,26 @@ def test_tasks_do_not_grow_with_the_partition_pairs(tmp_path: Path, cluster: Das
     assert sum(tasks.values()) <= 5 * 24 + regroups * (k + 1) + 3 * k * k + 8 * k, tasks
 
 
+def _slow_piece(index: int) -> int:
+    import time
+
+    time.sleep(0.3)
+    return index
+
+
+def test_regroups_run_beside_pieces_still_being_computed(cluster: DaskExecutor) -> None:
+    """Pieces asked about before they are computed have no holder yet: each run is still
+    placed on the worker that ends up holding it (the CI failure of issue 8: a piece with no
+    holder made a regroup with ``allow_other_workers`` and no worker, which Dask refuses)."""
+    client = cluster.client
+    futures = client.map(_slow_piece, range(6), pure=False)
+    runs = shuffle._beside(client, futures, 2)
+    workers = set(client.scheduler_info()["workers"])
+    assert sorted(i for _, run in runs for i in run) == list(range(6))
+    assert all(worker in workers for worker, _ in runs), runs
+    assert all(len(run) <= 2 for _, run in runs)
+
+
 def test_a_worker_killed_after_the_scans_loses_nothing(data: Path, tmp_path: Path) -> None:
     """A worker killed once every partition is scanned takes its cuts and row hashes with it:
     Dask runs those scans again, and the pairs are still the local engine's."""

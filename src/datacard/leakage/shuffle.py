@@ -448,6 +448,10 @@ def verify_bucket(
 def _beside(client: Any, futures: Sequence[Any], size: int) -> list[tuple[str, list[int]]]:
     """The futures' indices in runs of at most ``size`` held by one worker, with that worker:
     a regroup there moves the cuts once (to their join), not twice."""
+    from distributed import as_completed
+
+    for _ in as_completed(futures, loop=client.loop):
+        pass  # who holds a piece is known only once it is computed
     holders: dict[str, tuple[str, ...]] = client.who_has(list(futures))
     mine: dict[str, list[int]] = {}
     for index, future in enumerate(futures):
@@ -551,9 +555,8 @@ class RemoteScans:
                 regroup,
                 [self.cuts[p] for p in chunk],
                 spec.k,
-                workers=[worker] if worker else None,
-                allow_other_workers=True,
                 pure=False,
+                **({"workers": [worker], "allow_other_workers": True} if worker else {}),
             )
             for worker, chunk in _beside(client, self.cuts, size)
         ]
