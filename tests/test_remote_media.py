@@ -23,7 +23,7 @@ from fsspec.implementations.memory import MemoryFileSystem  # type: ignore[impor
 from PIL import Image
 
 from datacard import digest, profiling
-from datacard.digest import members_digest
+from datacard.digest import collection_digest, members_digest
 from datacard.errors import SourceError
 from datacard.executors.dask import DaskExecutor
 from datacard.layout import discover
@@ -276,6 +276,31 @@ def test_members_behind_a_url_are_hashed_once_per_process(
     assert members_digest(train)[1][2] == hashlib.sha256(pictures["train/b.png"][::-1]).hexdigest()
 
 
+def test_a_profile_reads_each_member_behind_a_url_once(
+    memory: MemoryFileSystem, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sha256 a profile records for each member (and the collection's Merkle root) come
+    from the one read that measures it: no member is fetched again to be hashed, while the
+    metadata file beside the images is hashed as a plain file is."""
+    pictures = {f"train/{i}.png": _png(tmp_path / f"{i}.png", i) for i in range(3)}
+    for rel, data in pictures.items():
+        memory.pipe(f"/one/{rel}", data)
+    memory.pipe("/one/train/metadata.csv", b"file_name,kind\n0.png,pet\n")
+    reads: list[str] = []
+    for method in ("cat_file", "open"):
+        real = getattr(MemoryFileSystem, method)
+        monkeypatch.setattr(MemoryFileSystem, method, _counted(real, method, reads, paths=True))
+    result = profile("memory://one", workers=1)
+    images = [r for r in reads if r.endswith(".png")]
+    assert sorted(images) == sorted(f"/one/{rel}" for rel in pictures), reads
+    assert "/one/train/metadata.csv" in reads
+    leaves = [(rel, len(data), hashlib.sha256(data).hexdigest()) for rel, data in pictures.items()]
+    meta = b"file_name,kind\n0.png,pet\n"
+    leaves.append(("train/metadata.csv", len(meta), hashlib.sha256(meta).hexdigest()))
+    assert result.file_facts["train/"] == collection_digest(leaves)
+    assert result.members["train/"] == {rel: (n, sha[:16]) for rel, n, sha in leaves}
+
+
 def test_metadata_warnings_under_a_url_list_the_root_once(
     memory: MemoryFileSystem, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -294,9 +319,11 @@ def test_metadata_warnings_under_a_url_list_the_root_once(
     assert listings == ["find"]
 
 
-def _counted(real: Any, name: str, calls: list[str]) -> Any:
+def _counted(real: Any, name: str, calls: list[str], *, paths: bool = False) -> Any:
+    """``real`` that records each call: its ``name``, or (``paths``) the path it is given."""
+
     def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(name)
+        calls.append(str(args[1]) if paths else name)
         return real(*args, **kwargs)
 
     return counting

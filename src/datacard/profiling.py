@@ -38,6 +38,7 @@ from datacard.executors import Engine, Executor, LocalExecutor, engine_scope
 from datacard.hashing import U64, add_column_hash
 from datacard.logical_types import type_name
 from datacard.measured import FileSummary, Measured, SplitSummary, TopValue
+from datacard.media.types import is_media, measured_files
 from datacard.readers import reader_for
 from datacard.readers.base import DataFile, FileInfo, Partition
 from datacard.remote import file_size, is_url
@@ -110,7 +111,8 @@ class Profile:
     column_order: dict[str, list[str]] = field(default_factory=dict)
     splits_from: str | None = None
     notes: list[str] = field(default_factory=list)
-    #: collection rel -> {member or metadata path: [bytes, sha256 prefix]} (see MEMBER_DIGITS)
+    #: collection rel -> {member or metadata path: [bytes, sha256 prefix]} (see MEMBER_DIGITS);
+    #: a partition's profile has its members' whole sha256 (the collection's digest needs it)
     members: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)
     #: the label column a layout implies (``label`` from class folders), for ``init``
     label_hint: str | None = None
@@ -128,7 +130,8 @@ class Profile:
             self.split(name).merge(sp)
         self.files.update(other.files)
         self.file_facts.update(other.file_facts)
-        self.members.update(other.members)
+        for rel, files in other.members.items():  # partitions measure a collection in pieces
+            self.members.setdefault(rel, {}).update(files)
         self.label_hint = self.label_hint or other.label_hint
         for name, order in other.column_order.items():
             self.column_order.setdefault(name, order)
@@ -277,7 +280,9 @@ def _conform(
 
 
 def profile_partition(partition: Partition, schema: pa.Schema | None = None) -> Profile:
-    """Profile one partition (pure: reads its rows, returns sketches; no shared state)."""
+    """Profile one partition (pure: reads its rows, returns sketches; no shared state). Of a
+    media collection it also returns each member's bytes and sha256, as measured (``members``).
+    """
     out = Profile()
     sp = out.split(partition.file.split)
     hashes: list[U64] = []
@@ -293,6 +298,8 @@ def profile_partition(partition: Partition, schema: pa.Schema | None = None) -> 
                 fresh = accumulator_for(column.type)
                 acc = sp.columns[name] = merge_into(acc, fresh)
             add_column_hash(row_hash, acc.update(column), name)
+            if partition.file.collection is not None and is_media(column.type):
+                out.members.setdefault(partition.file.rel, {}).update(measured_files(column))
         hashes.append(row_hash)
         rows += batch.num_rows
     if schema is not None:
@@ -482,18 +489,18 @@ def plan(
     return split_tasks
 
 
-Digest = tuple[int, str, list[tuple[str, int, str]] | None]
+Leaf = tuple[str, int, str]  # (path, bytes, sha256) of one file of a collection
+Digest = tuple[int, str, list[Leaf] | None]
 
 
 def file_digest(file: DataFile) -> Digest:
-    """``(bytes, sha256, members)`` of a file; ``members`` lists a collection's
-    ``(path, bytes, sha256)`` (None for a plain file)."""
+    """``(bytes, sha256, None)`` of a plain file; of a collection ``(0, "", leaves)`` with the
+    ``(path, bytes, sha256)`` of its metadata files only: its members are hashed as they are
+    measured (:func:`profile_partition`), not read a second time."""
     if file.collection is None:
         size, digest = data_digest(file)
         return size, digest, None
-    leaves = members_digest(file)
-    size, digest = collection_digest(leaves)
-    return size, digest, leaves
+    return 0, "", members_digest(file.slice(0, 0))
 
 
 def _digests(files: Sequence[DataFile], executor: Executor) -> dict[str, Digest]:
@@ -503,6 +510,16 @@ def _digests(files: Sequence[DataFile], executor: Executor) -> dict[str, Digest]
     if executor.name == "local":
         return {f.rel: file_digest(f) for f in hashed}
     return {hashed[i].rel: digest for i, digest in executor.map(file_digest, hashed)}
+
+
+def _collection_facts(result: Profile, file: DataFile, metadata: Sequence[Leaf]) -> Digest:
+    """A collection's ``(bytes, Merkle root, leaves)`` from the bytes and sha256 its partitions
+    measured (in ``result.members``) and its metadata files' ``leaves`` (members not measured,
+    which a full profile does not leave, are hashed here)."""
+    known = dict(result.members.get(file.rel, {}))
+    known.update((name, (size, sha)) for name, size, sha in metadata)
+    leaves = members_digest(file, known)
+    return (*collection_digest(leaves), leaves)
 
 
 #: Files whose footers and first blocks are read at once while planning (network storage
@@ -603,6 +620,8 @@ def _profile(
             if not f.path:
                 continue
             size, digest, leaves = digests.result()[f.rel]
+            if f.collection is not None:
+                size, digest, leaves = _collection_facts(result, f, leaves or [])
             result.file_facts[f.rel] = (size, digest)
             if leaves is not None:
                 result.members[f.rel] = {name: (n, sha[:MEMBER_DIGITS]) for name, n, sha in leaves}

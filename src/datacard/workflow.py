@@ -403,10 +403,11 @@ def _check(
     reference = open_card(root).card
     policy = reference.policy
     data = data_of(root, reference)
+    sidecar = None  # a full check's profile: its collections' files as measured now
     if fast:
         current = _fast_measure(data, policy.splits)
     else:
-        current, _ = _measure(
+        current, sidecar = _measure(
             root,
             policy.splits,
             None,
@@ -427,7 +428,8 @@ def _check(
         findings += media_findings(measured_now)
     changed = any(f.code.startswith("file.") for f in findings)
     if reference.measured is not None and changed:
-        findings += member_findings(root, reference, data=data)
+        members = json.loads(sidecar).get("members", {}) if sidecar is not None else None
+        findings += member_findings(root, reference, data=data, current=members)
     if reference.measured is not None:
         from datacard.audit.record import stored_findings
 

@@ -122,14 +122,18 @@ def member_changes(
 
 
 def member_findings(
-    root: str | Path, card: Card, *, data: str | Path | None = None
+    root: str | Path,
+    card: Card,
+    *,
+    data: str | Path | None = None,
+    current: Mapping[str, Sequence[tuple[str, int, str]]] | None = None,
 ) -> list[Finding]:
     """The member files of the card's media collections that were added, removed or changed.
 
-    Reads the card's sidecar (in ``root``) and hashes the current members of the data at
-    ``data`` (default ``root``; a URL for a card made with ``--data``). Hashes are remembered per
-    process (:func:`datacard.digest.file_digest`), so members a profile in the same process
-    hashed are not read again, behind a URL either.
+    Reads the card's sidecar (in ``root``) and compares it with ``current`` (collection rel:
+    ``(path, bytes, sha256 or its prefix)`` of each file, as a profile just measured them), or
+    else hashes the current members of the data at ``data`` (default ``root``; a URL for a card
+    made with ``--data``).
     """
     from datacard.digest import members_digest
     from datacard.layout import discover
@@ -141,10 +145,11 @@ def member_findings(
     recorded = recorded_members(card_path(root), measured)
     if not recorded:
         return []
-    layout = discover(Path(root) if data is None else data, card.policy.splits or None)
-    current = {
-        f.rel: members_digest(f)
-        for f in layout.files
-        if f.collection is not None and f.rel in recorded
-    }
+    if current is None:
+        layout = discover(Path(root) if data is None else data, card.policy.splits or None)
+        current = {
+            f.rel: members_digest(f)
+            for f in layout.files
+            if f.collection is not None and f.rel in recorded
+        }
     return list(member_changes(recorded, current))

@@ -61,6 +61,26 @@ AUDIO_FIELDS = pa.struct(
 )
 
 
+def measured_files(column: pa.Array) -> list[tuple[str, tuple[int, str]]]:
+    """``(path, (bytes, sha256))`` of each file a media column measured (null rows skipped):
+    what a collection's digest needs (:func:`datacard.digest.members_digest`), so a profile
+    does not read its files a second time to hash them.
+
+    >>> storage = pa.array([{"path": "a.png", "bytes": 3, "sha256": "ab"}, None], IMAGE_FIELDS)
+    >>> measured_files(pa.ExtensionArray.from_storage(IMAGE, storage))
+    [('a.png', (3, 'ab'))]
+    """
+    storage = column.storage if isinstance(column, pa.ExtensionArray) else column
+    fields = dict(zip(storage.type.names, storage.flatten()))
+    rows = zip(
+        storage.is_valid().to_pylist(),
+        fields["path"].to_pylist(),
+        fields["bytes"].to_pylist(),
+        fields["sha256"].to_pylist(),
+    )
+    return [(p, (n, sha)) for ok, p, n, sha in rows if ok and p and n is not None and sha]
+
+
 class MediaType(pa.ExtensionType):  # type: ignore[misc]
     """A media column: ``datacard.image`` or ``datacard.audio`` over its struct of facts."""
 
