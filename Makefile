@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/leakage/run.py --append bench/RESULTS.md
 	$(BIN)/python bench/dask/run.py --append bench/RESULTS.md
 	$(BIN)/python bench/dask/growth.py --append bench/RESULTS.md
+	$(BIN)/python bench/dask/media.py --append bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache
