@@ -28,6 +28,7 @@ from datacard.errors import SourceError
 from datacard.executors.dask import DaskExecutor
 from datacard.layout import discover
 from datacard.media import audio, collections, metadata
+from datacard.media import types as media_types
 from datacard.profiling import profile
 from datacard.readers import base, reader_for
 from datacard.workflow import check_card, init_card
@@ -301,6 +302,31 @@ def test_a_profile_reads_each_member_behind_a_url_once(
     assert result.members["train/"] == {rel: (n, sha[:16]) for rel, n, sha in leaves}
 
 
+def test_members_behind_a_url_are_hashed_in_threads_in_order(
+    memory: MemoryFileSystem, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check --fast`` hashes a URL collection's members in threads (each read waits on the
+    network), and lists them in the collection's order."""
+    import threading
+
+    blobs = {f"train/{i:02d}.png": bytes([i]) * (i + 1) for i in range(40)}
+    for rel, data in blobs.items():
+        memory.pipe(f"/many/{rel}", data)
+    (train,) = discover("memory://many").files
+    threads: set[str] = set()
+    for method in ("cat_file", "open"):
+        real = getattr(MemoryFileSystem, method)
+
+        def read(*args: Any, real: Any = real, **kwargs: Any) -> Any:
+            threads.add(threading.current_thread().name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(MemoryFileSystem, method, read)
+    leaves = members_digest(train)
+    assert leaves == [(rel, len(b), hashlib.sha256(b).hexdigest()) for rel, b in blobs.items()]
+    assert len(threads) > 1 and all(t.startswith("datacard-sha256") for t in threads), threads
+
+
 def test_metadata_warnings_under_a_url_list_the_root_once(
     memory: MemoryFileSystem, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -380,7 +406,7 @@ def test_a_link_out_of_the_root_is_never_followed(pets: Path, tmp_path: Path) ->
 
 
 def test_doctests() -> None:
-    for module in (base, audio, metadata, collections, digest):
+    for module in (base, audio, metadata, collections, digest, media_types):
         assert doctest.testmod(module).failed == 0
 
 

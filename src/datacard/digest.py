@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
@@ -28,6 +28,8 @@ from datacard.remote import file_version, is_url, open_input
 
 #: Bytes read at a time while hashing.
 CHUNK = 1 << 20
+#: Members of a collection behind a URL hashed at once (network reads, not CPU, bound them).
+URL_THREADS = 16
 
 # (resolved path or URL, size, mtime in ns or the URL's version)
 _Key = tuple[str, int, int | str]
@@ -131,7 +133,8 @@ def members_digest(
     file: DataFile, known: Mapping[str, tuple[int, str]] | None = None
 ) -> list[tuple[str, int, str]]:
     """``(path, bytes, sha256)`` of each member and metadata file of a collection; the files in
-    ``known`` (path: bytes and sha256, as a profile measured them) are not read again.
+    ``known`` (path: bytes and sha256, as a profile measured them) are not read again. The
+    others are hashed in threads (:func:`hash_threads`), each one as :func:`file_digest` does.
 
     >>> from datacard.readers.base import Collection
     >>> file = DataFile("/nowhere", "train/", "train", "imagefolder", None, Collection(("a.png",)))
@@ -141,16 +144,36 @@ def members_digest(
     assert file.collection is not None
     names = (*file.collection.members, *file.collection.metadata)
     known = known or {}
-    out = []
-    for name, path in zip(names, file.sources()):
-        if name in known:
-            out.append((name, *known[name]))
-            continue
+    todo = [(name, path) for name, path in zip(names, file.sources()) if name not in known]
+
+    def digest(job: tuple[str, str]) -> tuple[int, str]:
+        name, path = job
         try:
-            out.append((name, *file_digest(path)))
+            return file_digest(path)
         except OSError as exc:
             raise unreadable(path, name, exc) from exc
-    return out
+
+    threads = hash_threads(file.path, len(todo))
+    if threads > 1:
+        with ThreadPoolExecutor(threads, thread_name_prefix="datacard-sha256") as pool:
+            hashed = dict(zip((name for name, _ in todo), pool.map(digest, todo)))
+    else:
+        hashed = {name: digest((name, path)) for name, path in todo}
+    return [(name, *(known.get(name) or hashed[name])) for name in names]
+
+
+def hash_threads(root: str, files: int) -> int:
+    """Threads that hash ``files`` files under ``root``: up to :data:`URL_THREADS` behind a URL
+    (each read waits on the network); one for local files (measured on 8,000 images of ~100 KB
+    from the page cache: 1.73 s in one thread, 1.88 s in two, 2.02 s in four on 2 cores; the
+    per-file Python work holds the GIL as long as hashing releases it).
+
+    >>> hash_threads("s3://bucket/data", 1000), hash_threads("s3://bucket/data", 3)
+    (16, 3)
+    >>> hash_threads("/data", 1000)
+    1
+    """
+    return max(1, min(URL_THREADS, files)) if is_url(root) else 1
 
 
 def collection_digest(leaves: Iterable[tuple[str, int, str]]) -> tuple[int, str]:
