@@ -34,6 +34,7 @@ from datacard.executors import Engine, open_engine
 from datacard.findings import Finding
 from datacard.layout import discover
 from datacard.leakage import media
+from datacard.leakage.copies import copy_groups, expand, within
 from datacard.leakage.pairs import (
     best_per_pair,
     choose_banding,
@@ -47,6 +48,8 @@ from datacard.leakage.partscan import (
     PartScan,
     ScanSpec,
     TextScan,
+    documents,
+    join_texts,
     scan_partition,
     scan_texts,
     take_rows,
@@ -352,28 +355,21 @@ def _near(
     threshold: float,
 ) -> tuple[I64, I64, npt.NDArray[np.float64]]:
     """Verified near-duplicate pairs over every text column (the best similarity per pair),
-    oriented a → b, without pairs that are already exact duplicates."""
+    oriented a → b, without pairs that are already exact duplicates. Copies of a document
+    (:mod:`datacard.leakage.copies`) are searched once."""
     bands, rows = choose_banding(threshold, NUM_PERM)
     n = len(split)
     codes: list[I64] = []
     sims: list[npt.NDArray[np.float64]] = []
     for name in text:
-        pieces = [p.text[name] for p in parts]
-        offsets = [np.zeros(1, np.int64)]
-        base = 0
-        for piece in pieces:
-            offsets.append(piece.offsets[1:] + base)
-            base += int(piece.offsets[-1])
-        i, j, sim = near_pairs(
-            np.concatenate(offsets),
-            np.concatenate([p.hashes for p in pieces]),
-            np.concatenate([p.signatures for p in pieces]),
-            threshold,
-            bands,
-            rows,
-        )
-        codes.append(i * n + j)
-        sims.append(sim)
+        scan = join_texts([p.text[name] for p in parts])
+        first, group = copy_groups(scan.offsets, scan.hashes)
+        once = documents(scan, first)
+        u, v, sim = near_pairs(once.offsets, once.hashes, once.signatures, threshold, bands, rows)
+        i, j, sim = expand(u, v, sim, group)
+        same_i, same_j = within(scan.offsets, scan.hashes, exact)
+        codes += [i * n + j, same_i * n + same_j]
+        sims += [sim, np.ones(len(same_i))]
     code, sim = best_per_pair(np.concatenate(codes), np.concatenate(sims))
     i, j = code // n, code % n
     keep = exact[i] != exact[j]

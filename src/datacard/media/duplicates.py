@@ -65,6 +65,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from datacard.arrays import valid_mask, values
+from datacard.grouped import groups_of, member_pairs
 from datacard.readers.base import DataFile, Partition
 
 #: Default largest Hamming distance (of 64 bits) of near-duplicate pHashes on their own.
@@ -82,8 +83,6 @@ HIST_BINS = 32
 HIST_SCALE = 65535
 #: Widest band of the multi-index (a table of 2 ** 16 + 1 offsets per band).
 MAX_BAND_WIDTH = 16
-#: Member pairs expanded at once for the colour checks (:func:`_member_pairs`; memory bound).
-CHUNK = 1 << 21
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -347,46 +346,6 @@ def _probe(
         active = active[count[active] > step]
 
 
-def _expand(count: I64) -> Iterator[tuple[I64, I64]]:
-    """``(q, k)`` for every ``q`` and every ``k`` in ``0 .. count[q] - 1``, in pieces of about
-    :data:`CHUNK`."""
-    queries = np.flatnonzero(count)
-    if not len(queries):
-        return
-    sizes = count[queries]
-    ends = np.cumsum(sizes)
-    cut = 0
-    while cut < len(queries):
-        stop = int(np.searchsorted(ends, ends[cut] - sizes[cut] + CHUNK, side="right"))
-        stop = max(stop, cut + 1)
-        q, n = queries[cut:stop], sizes[cut:stop]
-        total = int(n.sum())
-        offset = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
-        yield np.repeat(q, n), offset
-        cut = stop
-
-
-def _member_pairs(
-    u: I64, v: I64, group_a: tuple[I64, I64, I64], group_b: tuple[I64, I64, I64]
-) -> Iterator[tuple[I64, I64, I64]]:
-    """``(pair, member of a, member of b)`` of every member pair of the group pairs
-    ``(u[k], v[k])``; groups are ``(order, start, count)``: group g is
-    ``order[start[g]:start[g] + count[g]]``."""
-    order_a, start_a, count_a = group_a
-    order_b, start_b, count_b = group_b
-    n_b = count_b[v]
-    for k, at in _expand(count_a[u] * n_b):
-        inner = n_b[k]
-        yield k, order_a[start_a[u[k]] + at // inner], order_b[start_b[v[k]] + at % inner]
-
-
-def _groups(inverse: I64, size: int) -> tuple[I64, I64, I64]:
-    """``(order, start, count)``: the members of each of ``size`` groups, by ``inverse``."""
-    order = np.argsort(inverse, kind="stable").astype(np.int64)
-    count = np.bincount(inverse, minlength=size).astype(np.int64)
-    return order, np.cumsum(count) - count, count
-
-
 def duplicate_pairs(
     a: MemberHashes,
     b: MemberHashes | None = None,
@@ -457,16 +416,16 @@ def _within(a: MemberHashes, max_distance: int, radius: int) -> list[Pair]:
             union(int(heads[i]), int(heads[j]))
         if not alone.all():
             assert a.hist is not None  # a confirmed tier needs histograms (duplicate_pairs)
-            groups = _groups(inverse.astype(np.int64), len(unique))
-            for _, p, q in _member_pairs(u[~alone], v[~alone], groups, groups):
+            groups = groups_of(inverse.astype(np.int64), len(unique))
+            for _, p, q in member_pairs(u[~alone], v[~alone], groups, groups):
                 ok = _agree(a.hist, heads[p], a.hist, heads[q])
                 for i, j in zip(heads[p[ok]].tolist(), heads[q[ok]].tolist()):
                     union(i, j)
-    groups_of: dict[int, list[int]] = {}
+    linked: dict[int, list[int]] = {}
     for i in range(len(a.paths)):
-        groups_of.setdefault(find(i), []).append(i)
+        linked.setdefault(find(i), []).append(i)
     out = []
-    for members in groups_of.values():
+    for members in linked.values():
         if len(members) < 2:
             continue
         members.sort(key=lambda k: a.paths[k])
@@ -497,7 +456,7 @@ def _across(a: MemberHashes, b: MemberHashes, max_distance: int, radius: int) ->
         b.phash[order_b], return_index=True, return_inverse=True
     )
     u, v, d = close_pairs(values_a, values_b, radius=radius)
-    groups_a = _groups(inverse_a.astype(np.int64), len(values_a))
+    groups_a = groups_of(inverse_a.astype(np.int64), len(values_a))
     # candidates (member of ia, distance, rank by path in b): the pHash alone pairs each file
     # with the first file by path of the close value; a confirmed pair is checked per file
     empty = np.zeros(0, np.int64)
@@ -505,13 +464,13 @@ def _across(a: MemberHashes, b: MemberHashes, max_distance: int, radius: int) ->
     alone = np.flatnonzero(d <= max_distance)
     firsts = np.arange(len(values_b), dtype=np.int64)  # each value's first file by path
     single = (np.asarray(first_b, np.int64), firsts, np.ones(len(values_b), np.int64))
-    for k, p, q in _member_pairs(u[alone], v[alone], groups_a, single):
+    for k, p, q in member_pairs(u[alone], v[alone], groups_a, single):
         found.append((p, d[alone][k], q))
     rest = np.flatnonzero(d > max_distance)
     if len(rest):
         assert a.hist is not None and b.hist is not None  # as in _within
-        groups_b = _groups(inverse_b.astype(np.int64), len(values_b))
-        for k, p, q in _member_pairs(u[rest], v[rest], groups_a, groups_b):
+        groups_b = groups_of(inverse_b.astype(np.int64), len(values_b))
+        for k, p, q in member_pairs(u[rest], v[rest], groups_a, groups_b):
             ok = _agree(a.hist, ia[p], b.hist, order_b[q])
             found.append((p[ok], d[rest][k][ok], q[ok]))
     member, distance, rank = (np.concatenate(parts) for parts in zip(*found))
