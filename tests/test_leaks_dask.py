@@ -27,6 +27,7 @@ from datacard.executors.dask import DaskExecutor
 from datacard.leakage import minhash, pairs, partscan, shuffle
 from datacard.leakage import rows as leak_rows
 from datacard.leakage.contamination import run_contamination
+from datacard.leakage.copies import copy_groups
 from datacard.leakage.leaks import LeaksResult, _near, run_leaks
 from datacard.leakage.minhash import band_keys, lsh_candidates
 from datacard.leakage.pairs import exact_pairs, label_pairs
@@ -327,9 +328,13 @@ def test_bucketed_lsh_candidates_equal_the_global_ones(
     bounds[-1] = len(sig)
     cuts = []
     spec = shuffle.CutSpec(k, text=("t",), bands=3, rows=2)
+    live = ~(sig == minhash.EMPTY32).all(axis=1)
     for part, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         count = int(hi - lo)
-        text = TextScan(np.zeros(count + 1, np.int64), np.zeros(0, np.uint32), sig[lo:hi])
+        # a shingle set of its own for each document with words: no copies to group
+        offsets = np.concatenate([[0], np.cumsum(live[lo:hi])]).astype(np.int64)
+        hashes = (np.flatnonzero(live[lo:hi]) + lo + 1).astype(np.uint32)
+        text = TextScan(offsets, hashes, sig[lo:hi])
         scan = PartScan(count, np.zeros(count, np.uint64), *(np.zeros(0, np.uint64),) * 2)
         scan.text["t"] = text
         cuts.append(shuffle.cut(scan, part, 0, spec))
@@ -386,7 +391,7 @@ def test_grouped_verification_equals_the_global_near_pairs(
     for g, (lo, hi) in enumerate(runs):
         wanted = shuffle.collect([need[g] for _, need in plans])
         fetched = [
-            shuffle.fetch(_rescan, parts[p], parts[p].exact, wanted, int(bounds[p]))
+            shuffle.fetch(_rescan, parts[p], _kept(parts[p]), wanted, int(bounds[p]))
             for p in range(lo, hi)
         ]
         regrouped.append(shuffle.regroup_rows(fetched, verify))
@@ -394,14 +399,46 @@ def test_grouped_verification_equals_the_global_near_pairs(
         shuffle.verify_bucket(plans[v][0], [r[v] for r in regrouped], spec.text, 0.7, n)
         for v in range(verify)
     ]
-    code = np.concatenate([c for c, _ in found])
-    sim = np.concatenate([s for _, s in found])
-    order = np.argsort(code)
+    same = np.concatenate([j.same for j in joined])
+    code = np.concatenate([c for c, _ in found] + [same])
+    sim = np.concatenate([s for _, s in found] + [np.ones(len(same))])
+    code, sim = pairs.best_per_pair(code, sim)
     split = np.zeros(n, np.int64)
     exact = np.concatenate([p.exact for p in parts])
     want = _near(parts, ("body", "title"), exact, split, rank, 0.7)
-    assert code[order].tolist() == (want[0] * n + want[1]).tolist()
-    assert sim[order].tolist() == want[2].tolist()
+    assert code.tolist() == (want[0] * n + want[1]).tolist()
+    assert sim.tolist() == want[2].tolist()
+
+
+def test_copies_of_a_boilerplate_text_are_not_lsh_candidates() -> None:
+    """600 copies of one notice over 3 partitions, each with another id: every two copies are
+    a near pair (180,000 pairs, from the joins' copy groups), while only each partition's first
+    copy enters the LSH joins; without the grouping they were 179,700 candidates per band."""
+    notice = "subscribe to our newsletter for weekly updates and exclusive offers today"
+    rows = [{"id": i, "body": notice if i % 5 else f"{notice} {i}"} for i in range(750)]
+    table = pa.Table.from_pylist(rows)
+    spec_scan = ScanSpec(exact=("id", "body"), text=("body",))
+    parts = [scan_batches(table.slice(lo, 250).to_batches(), spec_scan) for lo in (0, 250, 500)]
+    bands, band_rows = pairs.choose_banding(0.8, 128)
+    spec = shuffle.CutSpec(4, text=("body",), bands=bands, rows=band_rows)
+    cuts = [shuffle.cut(p, i, 0, spec) for i, p in enumerate(parts)]
+    starts = np.array([0, 250, 500, 750])
+    joined = [
+        shuffle.join([c[b] for c in cuts], starts, np.zeros(1, np.int64), spec) for b in range(4)
+    ]
+    candidates = {int(x) for j in joined for _, codes in j.routed for x in codes}
+    same = np.concatenate([j.same for j in joined])
+    assert len(same) == 600 * 599 // 2
+    assert len(candidates) <= 3 * (1 + 150) ** 2  # first copies and the 150 numbered ones
+    later = [i for i, r in enumerate(rows) if r["body"] == notice and i not in (1, 251, 501)]
+    assert not candidates & {a * 750 + b for a, b in itertools.combinations(later, 2)}
+    assert {1 * 750 + 251, 1 * 750 + 501, 251 * 750 + 501} <= candidates  # the first copies
+
+
+def _kept(scan: PartScan) -> shuffle.Kept:
+    """What the workers keep of a partition's scan (as :func:`shuffle.scan_cut` keeps it)."""
+    groups = {name: copy_groups(t.offsets, t.hashes)[1] for name, t in scan.text.items()}
+    return shuffle.Kept(scan.exact, {k: g.astype(np.int32) for k, g in groups.items()})
 
 
 # ------------------------------------------------------------------ contamination

@@ -12,8 +12,8 @@ are m (m − 1) / 2 LSH candidates in every band, each verified; with it, none w
 keys are equal (``--key`` the text), and the pairs reported, once, when they differ.
 
 A set is named by two order-independent 64-bit hashes of its shingle hashes (wrapping sums of
-two different mixes) and its size: two different sets are taken for the same with a chance of
-about n² / 2¹²⁹.
+two different mixes, the second also of its size): two different sets are taken for the same
+with a chance of about n² / 2¹²⁹.
 
 >>> off = np.array([0, 2, 4, 6, 6])  # documents 0 and 1: the same set; 3: no shingles
 >>> h = np.array([5, 9, 9, 5, 5, 7], np.uint32)
@@ -23,7 +23,7 @@ about n² / 2¹²⁹.
 >>> i, j, sim = expand(np.array([0]), np.array([1]), np.array([0.5]), group)
 >>> i.tolist(), j.tolist(), sim.tolist()
 ([0, 1], [2, 2], [0.5, 0.5])
->>> [x.tolist() for x in within(off, h, np.array([4, 7, 1, 1], np.uint64))]
+>>> [x.tolist() for x in within(set_keys(off, h), np.array([4, 7, 1, 1], np.uint64))]
 [[0], [1]]
 """
 
@@ -43,31 +43,35 @@ F64 = npt.NDArray[np.float64]
 
 _SALTS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 
+#: Two 64-bit words naming each document's shingle set (:func:`set_keys`).
+SetKeys = tuple[U64, U64]
 
-def set_keys(offsets: I64, hashes: U32) -> tuple[U64, U64, I64]:
-    """Per document, two order-independent hashes of its set of shingle hashes, and its size.
 
-    >>> a = set_keys(np.array([0, 2, 4]), np.array([3, 8, 8, 3], np.uint32))
-    >>> bool(a[0][0] == a[0][1]), bool(a[1][0] == a[1][1]), a[2].tolist()
-    (True, True, [2, 2])
+def set_keys(offsets: I64, hashes: U32) -> SetKeys:
+    """Per document, two order-independent 64-bit hashes of its set of shingle hashes (the
+    second also of its size); ``(0, 0)`` for a document without shingles.
+
+    >>> k1, k2 = set_keys(np.array([0, 2, 4, 4]), np.array([3, 8, 8, 3], np.uint32))
+    >>> bool(k1[0] == k1[1]), bool(k2[0] == k2[1]), int(k1[2]), int(k2[2])
+    (True, True, 0, 0)
     """
-    sizes = np.diff(offsets).astype(np.int64)
+    sizes = np.diff(offsets).astype(np.uint64)
     keys = []
     for salt in _SALTS:
         mixed = np.concatenate([mix64(hashes.astype(np.uint64) ^ salt), np.zeros(1, np.uint64)])
         sums = np.add.reduceat(mixed, np.minimum(offsets[:-1], len(hashes)))
         keys.append(np.where(sizes > 0, sums, np.uint64(0)).astype(np.uint64))
-    return keys[0], keys[1], sizes
+    return keys[0], keys[1] ^ mix64(sizes)
 
 
-def copy_groups(offsets: I64, hashes: U32, key: U64 | None = None) -> tuple[I64, I64]:
-    """``(first, group)``: each group's first document, and each document's group (groups
-    numbered in the order of their first documents). A group is the documents with the same
-    shingle set (and the same ``key``, if given); documents without shingles are one group
-    (they pair with nothing)."""
-    k1, k2, size = set_keys(offsets, hashes)
-    keys = (k1, k2, size) if key is None else (k1, k2, size, key)
-    n = len(size)
+def groups_by(*keys: npt.NDArray[np.generic]) -> tuple[I64, I64]:
+    """``(first, group)`` of the rows with equal ``keys``: each group's first row, and each
+    row's group (groups numbered in the order of their first rows).
+
+    >>> [x.tolist() for x in groups_by(np.array([5, 3, 5, 3]), np.array([1, 1, 1, 2]))]
+    [[0, 1, 3], [0, 1, 0, 2]]
+    """
+    n = len(keys[0])
     order = np.lexsort((np.arange(n), *keys))
     new = np.zeros(n, bool)
     if n:
@@ -82,6 +86,12 @@ def copy_groups(offsets: I64, hashes: U32, key: U64 | None = None) -> tuple[I64,
     return first.astype(np.int64), group.astype(np.int64)
 
 
+def copy_groups(offsets: I64, hashes: U32) -> tuple[I64, I64]:
+    """:func:`groups_by` the shingle set: ``(first, group)``; documents without shingles are
+    one group (they pair with nothing)."""
+    return groups_by(*set_keys(offsets, hashes))
+
+
 def expand(u: I64, v: I64, sim: F64, group: I64) -> tuple[I64, I64, F64]:
     """Every member pair ``(i, j)``, ``i < j``, of the group pairs ``(u[k], v[k])`` (distinct
     groups), each with its group pair's similarity."""
@@ -94,16 +104,16 @@ def expand(u: I64, v: I64, sim: F64, group: I64) -> tuple[I64, I64, F64]:
     return i, j, s
 
 
-def within(offsets: I64, hashes: U32, key: U64) -> tuple[I64, I64]:
-    """The pairs ``(i, j)``, ``i < j``, of documents with the same (non-empty) shingle set and
-    different ``key``: near pairs of similarity 1.0 that are not exact pairs. Made from the
-    pairs of (set, key) groups inside each set group, so copies with one key cost nothing."""
-    _, by_set = copy_groups(offsets, hashes)
-    first, by_key = copy_groups(offsets, hashes, key)
-    live = np.diff(offsets)[first] > 0
-    sets = by_set[first]  # the set group of each (set, key) group
+def within(sets: SetKeys, key: U64) -> tuple[I64, I64]:
+    """The pairs ``(i, j)``, ``i < j``, of rows with the same shingle set (``sets``, from
+    :func:`set_keys`; not the empty set) and a different ``key``: near pairs of similarity 1.0
+    that are not exact pairs. Made from the pairs of (set, key) groups inside each set group,
+    so copies with one key cost nothing."""
+    _, by_set = groups_by(*sets)
+    first, by_key = groups_by(*sets, key)
+    live = (sets[0][first] != 0) | (sets[1][first] != 0)
     ids = np.flatnonzero(live).astype(np.int64)
     n = len(first)
-    code = bucket_pairs(np.zeros(len(ids), np.int64), sets[ids].astype(np.uint64), ids, n)
+    code = bucket_pairs(np.zeros(len(ids), np.int64), by_set[first][ids].astype(np.uint64), ids, n)
     i, j, _ = expand(code // max(n, 1), code % max(n, 1), np.ones(len(code)), by_key)
     return i, j

@@ -34,7 +34,7 @@ from datacard.executors import Engine, open_engine
 from datacard.findings import Finding
 from datacard.layout import discover
 from datacard.leakage import media
-from datacard.leakage.copies import copy_groups, expand, within
+from datacard.leakage.copies import copy_groups, expand, set_keys, within
 from datacard.leakage.pairs import (
     best_per_pair,
     choose_banding,
@@ -367,7 +367,7 @@ def _near(
         once = documents(scan, first)
         u, v, sim = near_pairs(once.offsets, once.hashes, once.signatures, threshold, bands, rows)
         i, j, sim = expand(u, v, sim, group)
-        same_i, same_j = within(scan.offsets, scan.hashes, exact)
+        same_i, same_j = within(set_keys(scan.offsets, scan.hashes), exact)
         codes += [i * n + j, same_i * n + same_j]
         sims += [sim, np.ones(len(same_i))]
     code, sim = best_per_pair(np.concatenate(codes), np.concatenate(sims))

@@ -7,30 +7,34 @@ numbers per partition (rows, where they start) and the pairs found (the output):
 
 1. **Scan and cut** (:func:`scan_cut`, one task per partition): the partition is scanned
    (row hashes, shingle sets, MinHash signatures) and its rows go to ``K`` buckets by
-   ``hash % K`` — the row hash for exact duplicates, the input hash for label conflicts, and
-   each LSH band key (a row once per band and text column) for near-duplicate candidates. Rows
-   are named by their partition and their 32-bit row within it, known before any count is. The
-   task
-   keeps only the buckets and the row hashes (8 bytes a row); signatures and word hashes are
-   dropped.
+   ``hash % K`` — the row hash for exact duplicates, the input hash for label conflicts, each
+   LSH band key (once per band and text column) of the partition's first copy of each shingle
+   set for near-duplicate candidates, and each row's shingle set (two 64-bit words, with its row
+   hash) for copies (:mod:`datacard.leakage.copies`). Rows are named by their partition and
+   their 32-bit row within it, known before any count is. The task keeps only the buckets, the
+   row hashes (8 bytes a row) and each row's group of copies in the partition (4 bytes a row
+   and text column, :class:`Kept`); signatures and word hashes are dropped.
 2. **Join** (:func:`join`, one task per bucket; the cuts of runs of neighbouring partitions are
    regrouped by bucket first, so that the joins take G × K pieces, not P × K): equal hashes
    always share a bucket, and :func:`~datacard.leakage.pairs.exact_pairs`,
    :func:`~datacard.leakage.pairs.label_pairs` and LSH banding look only at groups of equal
    hashes, so running them on each bucket and taking the union gives the global result. Exact
    and label pairs come back with the sort keys that put the union in the global order
-   (:func:`in_order`). Near-duplicate candidates stay on the workers, routed to ``V`` verify
-   buckets by a hash of the pair (:func:`route`), so that a pair found in several buckets
-   meets itself.
+   (:func:`in_order`), and so do the pairs of copies (every copy of a set meets the others in
+   one bucket) whose row hashes differ: near pairs of similarity 1.0. Near-duplicate
+   candidates stay on the workers, routed to ``V`` verify buckets by a hash of the pair
+   (:func:`route`), so that a pair found in several buckets meets itself.
 3. **Plan the verification** (:func:`plan_verify`, one task per verify bucket): its candidates,
    deduplicated, and the rows they need, cut by group of partitions.
 4. **Fetch** (:func:`collect`, one task per group; :func:`fetch`, one per partition with
    requested rows): the partition is read again, and only the requested rows are shingled and
-   signed (:func:`datacard.leakage.partscan.take_rows`); their data goes to the verify buckets
-   that asked for it (:func:`regroup_rows`, per group).
-5. **Verify** (:func:`verify_bucket`, one task per verify bucket): the pairs whose signature
-   estimate and exact shingle-set Jaccard pass (:func:`~datacard.leakage.pairs.verify_candidates`)
-   and that are not exact duplicates, with their best similarity over the text columns.
+   signed (:func:`datacard.leakage.partscan.take_rows`); their data, with their copies in the
+   partition (rows and row hashes), goes to the verify buckets that asked for it
+   (:func:`regroup_rows`, per group).
+5. **Verify** (:func:`verify_bucket`, one task per verify bucket): the pairs of different sets
+   whose signature estimate and exact shingle-set Jaccard pass
+   (:func:`~datacard.leakage.pairs.verify_candidates`), expanded to every pair of their copies
+   that are not exact duplicates, with their best similarity over the text columns.
 
 Tasks: 3 per partition (scan, fetch, and small getters) plus about 3 × G × K, independent of
 how many partition pairs share candidates. What travels: the cuts (twice: to their group, to
@@ -60,6 +64,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from datacard.grouped import groups_of, member_pairs
+from datacard.hashing import mix64
+from datacard.leakage.copies import copy_groups, groups_by, set_keys, within
 from datacard.leakage.minhash import band_keys, bucket_pairs, live_rows
 from datacard.leakage.pairs import (
     best_per_pair,
@@ -86,6 +93,7 @@ __all__ = [
     "Bucket",
     "CutSpec",
     "Joined",
+    "Kept",
     "Ordered",
     "RemoteScans",
     "RowData",
@@ -143,8 +151,21 @@ class Bucket:
     inputs: U64 = field(default_factory=_u64)
     labels: U64 = field(default_factory=_u64)
     near_rows: U32 = field(default_factory=_u32)  # LSH: rows, slots (column × bands + band),
-    slots: I16 = field(default_factory=_i16)  # and band keys
+    slots: I16 = field(default_factory=_i16)  # and band keys (a partition's first copies only)
     keys: U64 = field(default_factory=_u64)
+    copy_rows: U32 = field(default_factory=_u32)  # copies: rows, text column, shingle set
+    copy_columns: I16 = field(default_factory=_i16)  # (two words) and row hash, of every row
+    copy_sets: U64 = field(default_factory=_u64)  # that has shingles: (rows, 2)
+    copy_exact: U64 = field(default_factory=_u64)
+
+
+@dataclass
+class Kept:
+    """What the workers keep of a partition's scan until the end: its row hashes, and per
+    text column each row's group of copies in the partition (:func:`copy_groups`)."""
+
+    exact: U64
+    groups: dict[str, npt.NDArray[np.int32]] = field(default_factory=dict)
 
 
 @dataclass
@@ -164,6 +185,7 @@ class Joined:
     exact: Ordered
     labels: Ordered | None = None
     routed: list[Candidates] = field(default_factory=list)
+    same: I64 = field(default_factory=_i64)  # copies with different row hashes: i * n + j
 
 
 @dataclass
@@ -173,14 +195,21 @@ class RowData:
     rows: I64
     exact: U64
     text: dict[str, TextScan]
+    #: per text column, each row's copies in its partition (itself included), as offsets into
+    #: their global rows and row hashes
+    members: dict[str, tuple[I64, I64, U64]] = field(default_factory=dict)
 
 
 def scan_cut(
     scan: Scan, item: Any, part: int, split: int, spec: CutSpec
-) -> tuple[tuple[int, Any], U64, list[Bucket]]:
-    """Scan one partition and cut it (a task): ``((rows, extra), row hashes, buckets)``."""
+) -> tuple[tuple[int, Any], Kept, list[Bucket]]:
+    """Scan one partition and cut it (a task): ``((rows, extra), kept, buckets)``."""
     scanned, extra = scan(item)
-    return (scanned.rows, extra), scanned.exact, cut(scanned, part, split, spec)
+    groups = {
+        name: copy_groups(t.offsets, t.hashes)[1].astype(np.int32)
+        for name, t in scanned.text.items()
+    }
+    return (scanned.rows, extra), Kept(scanned.exact, groups), cut(scanned, part, split, spec)
 
 
 def cut(scan: PartScan, part: int, split: int, spec: CutSpec) -> list[Bucket]:
@@ -199,18 +228,32 @@ def cut(scan: PartScan, part: int, split: int, spec: CutSpec) -> list[Bucket]:
         row_parts: list[U32] = []
         slot_parts: list[I16] = []
         key_parts: list[U64] = []
+        copies: list[tuple[U32, I16, U64, U64]] = []
         for c, name in enumerate(spec.text):
-            sig = scan.text[name].signatures
-            live = live_rows(sig)  # as lsh_candidates: documents without words pair with none
-            keys = band_keys(sig[live], bands, spec.rows)  # (live, bands): a row's bands
-            row_parts.append(np.repeat(key[live], bands))
+            t = scan.text[name]
+            live = live_rows(t.signatures)  # as lsh_candidates: rows without words pair with none
+            sets = set_keys(t.offsets, t.hashes)
+            first = np.intersect1d(groups_by(*sets)[0], live)  # a copy pairs as its first does
+            keys = band_keys(t.signatures[first], bands, spec.rows)  # (first, bands)
+            row_parts.append(np.repeat(key[first], bands))
             band = np.arange(bands, dtype=np.int16) + np.int16(c * bands)
-            slot_parts.append(np.tile(band, len(live)))
+            slot_parts.append(np.tile(band, len(first)))
             key_parts.append(keys.reshape(-1))
+            pair = np.stack([sets[0][live], sets[1][live]], axis=1)
+            copies.append((key[live], np.full(len(live), c, np.int16), pair, scan.exact[live]))
         band_key = np.concatenate(key_parts)
         rows, slots = _concat(row_parts, np.uint32), np.concatenate(slot_parts)
         for bucket, (r, s, b) in zip(out, _spread(band_key, k, rows, slots, band_key)):
             bucket.near_rows, bucket.slots, bucket.keys = r, s, b
+        rows = _concat([r for r, _, _, _ in copies], np.uint32)
+        columns = _concat([c for _, c, _, _ in copies], np.int16)
+        sets2 = np.concatenate([np.zeros((0, 2), np.uint64), *(x for _, _, x, _ in copies)])
+        exact = _concat([e for _, _, _, e in copies], np.uint64)
+        where = sets2[:, 0] ^ mix64(columns.astype(np.uint64))  # a set meets its copies
+        pieces = _spread(where, k, rows, columns, sets2, exact)
+        for bucket, (r, col, pair, e) in zip(out, pieces):
+            bucket.copy_rows, bucket.copy_columns = r, col
+            bucket.copy_sets, bucket.copy_exact = pair, e
     return out
 
 
@@ -279,7 +322,26 @@ def join(
             for c in range(len(spec.text))
         ]
         joined.routed = route(codes, verify)
+        joined.same = _same(pieces, starts, len(spec.text))
     return joined
+
+
+def _same(pieces: Sequence[Bucket], starts: I64, columns: int) -> I64:
+    """``i * n + j`` (ascending, distinct) of the rows of a bucket with the same shingle set in
+    some text column and different row hashes: near pairs of similarity 1.0, wherever the
+    copies lie (:func:`datacard.leakage.copies.within`)."""
+    n = int(starts[-1])
+    rows = global_rows(pieces, [p.copy_rows for p in pieces], starts)
+    column = _concat([p.copy_columns for p in pieces], np.int16)
+    sets = np.concatenate([np.zeros((0, 2), np.uint64), *(p.copy_sets for p in pieces)])
+    exact = _concat([p.copy_exact for p in pieces], np.uint64)
+    codes = []
+    for c in range(columns):
+        mine = np.flatnonzero(column == c)
+        order = mine[np.argsort(rows[mine], kind="stable")]  # rows ascend: pairs i < j
+        i, j = within((sets[order, 0], sets[order, 1]), exact[order])
+        codes.append(rows[order][i] * n + rows[order][j])
+    return np.unique(_concat(codes, np.int64))
 
 
 def _by_row(split: I64, rows: I64, *columns: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], ...]:
@@ -373,26 +435,39 @@ def collect(requests: Sequence[I64]) -> tuple[I64, I64]:
 def fetch(
     rescan: Rescan,
     item: Any,
-    exact: U64,
+    kept: Kept,
     wanted: tuple[I64, I64],
     start: int,
 ) -> dict[int, RowData]:
     """The requested rows of one partition (its first global row is ``start``) per verify
-    bucket: the partition is read again and only these rows are shingled and signed (a task
-    beside the partition's row hashes ``exact``)."""
+    bucket, with their copies in the partition: the partition is read again and only these
+    rows are shingled and signed (a task beside what the workers ``kept`` of its scan)."""
     rows, bucket = wanted
+    exact = kept.exact
     lo, hi = np.searchsorted(rows, [start, start + len(exact)])
     if lo == hi:
         return {}
     rows, bucket = rows[lo:hi], bucket[lo:hi]
     local = np.unique(rows - start)
     texts = rescan(item, local)
+    grouping = {
+        name: groups_of(g, int(g.max()) + 1 if len(g) else 0) for name, g in kept.groups.items()
+    }
     out: dict[int, RowData] = {}
     for b in np.unique(bucket).tolist():
         mine = rows[bucket == b]
         at = np.searchsorted(local, mine - start)
         text = {name: documents(t, at) for name, t in texts.items()}
-        out[b] = RowData(mine, exact[mine - start], text)
+        members = {}
+        for name, (order, first, count) in grouping.items():
+            group = kept.groups[name][mine - start]
+            offsets = np.concatenate([[0], np.cumsum(count[group])]).astype(np.int64)
+            nth = np.arange(int(offsets[-1]), dtype=np.int64) - np.repeat(
+                offsets[:-1], count[group]
+            )
+            local_rows = order[np.repeat(first[group], count[group]) + nth]
+            members[name] = (offsets, local_rows + start, exact[local_rows])
+        out[b] = RowData(mine, exact[mine - start], text, members)
     return out
 
 
@@ -407,10 +482,20 @@ def regroup_rows(fetched: Sequence[dict[int, RowData]], verify: int) -> list[Row
 
 def _join_rows(pieces: Sequence[RowData]) -> RowData:
     names = list(pieces[0].text)
+    members = {}
+    for name in pieces[0].members:
+        parts = [p.members[name] for p in pieces]
+        sizes = np.concatenate([np.diff(o) for o, _, _ in parts])
+        members[name] = (
+            np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+            _concat([r for _, r, _ in parts], np.int64),
+            _concat([e for _, _, e in parts], np.uint64),
+        )
     return RowData(
         _concat([p.rows for p in pieces], np.int64),
         _concat([p.exact for p in pieces], np.uint64),
         {name: join_texts([p.text[name] for p in pieces], NUM_PERM) for name in names},
+        members,
     )
 
 
@@ -430,18 +515,25 @@ def verify_bucket(
         return _i64(), np.zeros(0)
     data = _join_rows(present)
     pi, pj = np.searchsorted(data.rows, i), np.searchsorted(data.rows, j)
-    differ = data.exact[pi] != data.exact[pj]
     codes: list[I64] = []
     sims: list[F64] = []
     for c, name in enumerate(text):
-        mine = (column == c) & differ
+        t = data.text[name]
+        k1, k2 = set_keys(t.offsets, t.hashes)
+        # copies of one set are paired by the joins (Joined.same), not verified here
+        mine = (column == c) & ((k1[pi] != k1[pj]) | (k2[pi] != k2[pj]))
         if not mine.any():
             continue
-        t = data.text[name]
         cand = np.stack([pi[mine], pj[mine]], axis=1)
         x, y, sim = verify_candidates(t.offsets, t.hashes, t.signatures, cand, threshold)
-        codes.append(data.rows[x] * n + data.rows[y])
-        sims.append(sim)
+        offsets, rows, exact = data.members[name]
+        copies = (np.arange(len(rows), dtype=np.int64), offsets[:-1], np.diff(offsets))
+        for k, a, b in member_pairs(x, y, copies, copies):
+            keep = exact[a] != exact[b]
+            lo = np.minimum(rows[a], rows[b])[keep]
+            hi = np.maximum(rows[a], rows[b])[keep]
+            codes.append(lo * n + hi)
+            sims.append(sim[k][keep])
     return best_per_pair(_concat(codes, np.int64), _concat(sims, np.float64))
 
 
@@ -470,8 +562,8 @@ def _parts(client: Any, futures: Sequence[Any], count: int) -> list[list[Any]]:
     return [client.map(operator.getitem, futures, [i] * n, pure=False) for i in range(count)]
 
 
-def _found(joined: Joined) -> tuple[Ordered, Ordered | None]:
-    return joined.exact, joined.labels
+def _found(joined: Joined) -> tuple[Ordered, Ordered | None, I64]:
+    return joined.exact, joined.labels, joined.same
 
 
 def _routed(joined: Joined, bucket: int) -> Candidates:
@@ -570,23 +662,23 @@ class RemoteScans:
         near = None
         if spec.text:
             near = self._near(joins, starts, runs, rescan, threshold, v)
-        gathered: list[tuple[Ordered, Ordered | None]] = client.gather(
+        gathered: list[tuple[Ordered, Ordered | None, I64]] = client.gather(
             [client.submit(_found, j, pure=False) for j in joins]
         )
         found: Found = {}
-        a, b = in_order([e for e, _ in gathered])
+        a, b = in_order([e for e, _, _ in gathered])
         found["exact"] = (a, b, np.ones(len(a)))
         if near is not None:
             results: list[tuple[I64, F64]] = client.gather(near)
-            code = _concat([c for c, _ in results], np.int64)
-            sim = _concat([s for _, s in results], np.float64)
-            order = np.argsort(code, kind="stable")
-            code, sim = code[order], sim[order]
+            same = _concat([s for _, _, s in gathered], np.int64)
+            code = _concat([c for c, _ in results] + [same], np.int64)
+            sim = _concat([s for _, s in results] + [np.ones(len(same))], np.float64)
+            code, sim = best_per_pair(code, sim)  # a pair of copies in one column, near in another
             i, j = code // max(n, 1), code % max(n, 1)
             a, b = orient_by(i, j, split_of(i), split_of(j), rank)
             found["near"] = (a, b, sim)
         if spec.label:
-            a, b = in_order([lab for _, lab in gathered if lab is not None])
+            a, b = in_order([lab for _, lab, _ in gathered if lab is not None])
             found["label-conflict"] = (a, b, np.ones(len(a)))
         return found
 
