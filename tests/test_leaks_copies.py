@@ -22,7 +22,7 @@ from datacard.leakage.leaks import _near, run_leaks
 from datacard.leakage.pairs import best_per_pair, choose_banding, near_pairs, orient
 from datacard.leakage.partscan import NUM_PERM, PartScan, ScanSpec, scan_batches
 
-WORDS = [f"w{i}" for i in range(40)]
+WORDS = [f"w{i}" for i in range(40)] + ["w47704", "w244577"]  # these two: one 32-bit hash
 
 
 def _every_row(
@@ -112,11 +112,11 @@ def test_groups_are_same_set_and_same_key() -> None:
     table = pa.table({"t": texts, "k": [1, 1, 2, 1, 1]})
     scan = scan_batches(table.to_batches(), spec)
     offsets, hashes = scan.text["t"].offsets, scan.text["t"].hashes
-    sets = set_keys(offsets, hashes)
+    sets = set_keys(offsets, hashes, scan.text["t"].signatures)
     first, group = groups_by(*sets, scan.exact)
     assert first.tolist() == [0, 2, 3, 4]
     assert group.tolist() == [0, 0, 1, 2, 3]
-    assert copy_groups(offsets, hashes)[1].tolist() == [0, 0, 0, 1, 2]  # the set alone
+    assert copy_groups(scan.text["t"])[1].tolist() == [0, 0, 0, 1, 2]  # the set alone
     assert [x.tolist() for x in within(sets, scan.exact)] == [[0, 1], [2, 2]]
     k1, k2 = sets
     assert k1[0] == k1[1] != k1[3] and k2[0] == k2[1] != k2[3] and k1[4] == k2[4] == 0
@@ -137,22 +137,53 @@ def test_expansion_pairs_every_member_of_both_groups() -> None:
     ]
 
 
-def test_a_boilerplate_text_copied_thousands_of_times(tmp_path: Path) -> None:
-    """3,000 copies of one notice with different ids, each id also in test: every copy in test
-    is an exact copy there (key: body and id), and near the others (similarity 1.0). Searched
-    once, the notice still gives every pair of them, and the one reworded test document its
-    near pairs."""
+def test_a_boilerplate_text_copied_hundreds_of_times(tmp_path: Path) -> None:
+    """400 copies of one notice with different ids, id 0 also in test: every two copies in
+    train are a near pair (similarity 1.0; key: body and id), the copy in test is an exact
+    copy of train's id 0 and near the 399 others, and the one reworded test document is near
+    all 400. The pairs file lists every one of them."""
     notice = "subscribe to our newsletter for weekly updates and exclusive offers today"
-    train = [{"id": i, "body": notice} for i in range(3000)]
+    train = [{"id": i, "body": notice} for i in range(400)]
     test = [{"id": 0, "body": notice}, {"id": 5000, "body": notice.replace("today", "now")}]
     for split, rows in (("train", train), ("test", test)):
         (tmp_path / split).mkdir()
         pq.write_table(pa.Table.from_pylist(rows), tmp_path / split / "a.parquet")
-    result = run_leaks(tmp_path, text=["body"], key=["id", "body"], workers=1)
+    out = tmp_path / "pairs.parquet"
+    result = run_leaks(tmp_path, text=["body"], key=["id", "body"], workers=1, out=out)
     counts = {(p.kind, p.a, p.b): p.count for p in result.pairs}
     assert counts["exact", "train", "test"] == 1  # test's id 0 is train's
-    assert counts["near", "train", "test"] == 2  # both test rows are near the notice
-    assert counts["near", "train", "train"] == 2999  # every copy after the first
+    assert counts["near", "train", "train"] == 399  # every copy after the first
+    found = [p for p in pq.read_table(out).to_pylist() if p["kind"] == "near"]
+    near = {(p["a_split"], p["a_row"], p["b_split"], p["b_row"]): p["similarity"] for p in found}
+    within = {k for k in near if k[0] == k[2] == "train"}
+    assert within == {("train", i, "train", j) for i, j in itertools.combinations(range(400), 2)}
+    across = {(k[1], k[3]) for k in near if k[2] == "test"}
+    assert across == {(i, 0) for i in range(1, 400)} | {(i, 1) for i in range(400)}
+    assert all(v == 1.0 for k, v in near.items() if k[3] != 1 or k[2] == "train")
+
+
+def test_words_whose_32_bit_hashes_collide_are_not_copies() -> None:
+    """``w47704`` and ``w244577`` share the low 32 bits of their word hashes: texts that differ
+    only there have the same 32-bit set but not the same signature, so they are not copies
+    (the search over every row does not pair them either)."""
+    rows = [
+        {"body": "w47704 apple banana cherry", "id": 0},
+        {"body": "w244577 apple banana cherry date", "id": 1},
+        {"body": "w244577 apple banana cherry", "id": 2},
+        {"body": "w47704", "id": 3},
+        {"body": "w244577", "id": 4},
+    ]
+    table = pa.Table.from_pylist(rows)
+    spec = ScanSpec(exact=("body", "id"), text=("body",))
+    parts = [scan_batches(table.slice(0, 2).to_batches(), spec)]
+    parts.append(scan_batches(table.slice(2).to_batches(), spec))
+    exact = np.concatenate([p.exact for p in parts])
+    split, rank = np.zeros(5, np.int64), np.zeros(1, np.int64)
+    got = _near(parts, ("body",), exact, split, rank, 0.8)
+    assert [x.tolist() for x in got] == [
+        list(x) for x in _every_row(parts, ("body",), exact, split, rank, 0.8)
+    ]
+    assert (3, 4) not in set(zip(got[0].tolist(), got[1].tolist()))
 
 
 def test_doctests() -> None:

@@ -1,33 +1,37 @@
 """Copies of one document, searched once: near pairs among groups, expanded to their members.
 
-Rows whose text has the same set of shingles are copies for the near-duplicate search: their
-signatures, LSH bands, estimates and exact Jaccard are the same, so a copy pairs with another
-document exactly when its group's first copy does, and two copies are always near (similarity
-1.0). Near pairs are searched among the groups (one document each, :func:`copy_groups`); a pair
-of groups found is expanded to every pair of their members (:func:`expand`), and the copies of
-a group pair with each other (:func:`within`) unless their exact keys are equal too (then they
-are an exact pair, never a near one). The result is the pairs of a search over every row; the
-cost follows the documents and the pairs reported. Without it, m copies of a boilerplate text
-are m (m − 1) / 2 LSH candidates in every band, each verified; with it, none when their exact
-keys are equal (``--key`` the text), and the pairs reported, once, when they differ.
+Rows whose text has the same set of (32-bit) shingle hashes and the same MinHash signature are
+copies for the near-duplicate search: their LSH bands, estimates and exact Jaccard are the
+same, so a copy pairs with another document exactly when its group's first copy does, and two
+copies are always near (similarity 1.0). Near pairs are searched among the groups (one
+document each, :func:`copy_groups`); a pair of groups found is expanded to every pair of their
+members (:func:`expand`), and the copies of a group pair with each other (:func:`within`)
+unless their exact keys are equal too (then they are an exact pair, never a near one). The
+result is the pairs of a search over every row; the cost follows the documents and the pairs
+reported. Without it, m copies of a boilerplate text are m (m − 1) / 2 LSH candidates in every
+band, each verified; with it, none when their exact keys are equal (``--key`` the text), and
+the pairs reported, once, when they differ.
 
-A set is named by two order-independent 64-bit hashes of its shingle hashes (wrapping sums of
-two different mixes, the second also of its size): two different sets are taken for the same
-with a chance of about n² / 2¹²⁹.
+A document is named by two 64-bit words (:func:`set_keys`): two documents that differ in
+their hashes or signature are taken for copies with a chance of about n² / 2¹²⁹.
 
+>>> from datacard.leakage.partscan import TextScan
 >>> off = np.array([0, 2, 4, 6, 6])  # documents 0 and 1: the same set; 3: no shingles
 >>> h = np.array([5, 9, 9, 5, 5, 7], np.uint32)
->>> first, group = copy_groups(off, h)
+>>> sig = np.array([[1, 2], [1, 2], [3, 4], [0xFFFFFFFF] * 2], np.uint32)
+>>> first, group = copy_groups(TextScan(off, h, sig))
 >>> first.tolist(), group.tolist()
 ([0, 2, 3], [0, 0, 1, 2])
 >>> i, j, sim = expand(np.array([0]), np.array([1]), np.array([0.5]), group)
 >>> i.tolist(), j.tolist(), sim.tolist()
 ([0, 1], [2, 2], [0.5, 0.5])
->>> [x.tolist() for x in within(set_keys(off, h), np.array([4, 7, 1, 1], np.uint64))]
+>>> [x.tolist() for x in within(set_keys(off, h, sig), np.array([4, 7, 1, 1], np.uint64))]
 [[0], [1]]
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +39,9 @@ import numpy.typing as npt
 from datacard.grouped import groups_of, member_pairs
 from datacard.hashing import mix64
 from datacard.leakage.minhash import bucket_pairs
+
+if TYPE_CHECKING:
+    from datacard.leakage.partscan import TextScan
 
 U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
@@ -47,11 +54,15 @@ _SALTS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 SetKeys = tuple[U64, U64]
 
 
-def set_keys(offsets: I64, hashes: U32) -> SetKeys:
-    """Per document, two order-independent 64-bit hashes of its set of shingle hashes (the
-    second also of its size); ``(0, 0)`` for a document without shingles.
+def set_keys(offsets: I64, hashes: U32, signatures: npt.NDArray[np.unsignedinteger]) -> SetKeys:
+    """Per document, two 64-bit words naming its set of (32-bit) shingle hashes and its MinHash
+    signature: order-independent wrapping sums of two mixes of the hashes, the first also of
+    the signature, the second also of the set's size; ``(0, 0)`` for a document without
+    shingles. Documents with the same words share both (the signature is made from 64-bit
+    hashes, so two sets that differ only in a 32-bit collision do not).
 
-    >>> k1, k2 = set_keys(np.array([0, 2, 4, 4]), np.array([3, 8, 8, 3], np.uint32))
+    >>> sig = np.array([[1, 2], [1, 2], [9, 9]], np.uint32)
+    >>> k1, k2 = set_keys(np.array([0, 2, 4, 4]), np.array([3, 8, 8, 3], np.uint32), sig)
     >>> bool(k1[0] == k1[1]), bool(k2[0] == k2[1]), int(k1[2]), int(k2[2])
     (True, True, 0, 0)
     """
@@ -61,7 +72,11 @@ def set_keys(offsets: I64, hashes: U32) -> SetKeys:
         mixed = np.concatenate([mix64(hashes.astype(np.uint64) ^ salt), np.zeros(1, np.uint64)])
         sums = np.add.reduceat(mixed, np.minimum(offsets[:-1], len(hashes)))
         keys.append(np.where(sizes > 0, sums, np.uint64(0)).astype(np.uint64))
-    return keys[0], keys[1] ^ mix64(sizes)
+    signed = np.zeros(len(sizes), np.uint64)
+    for column in np.asarray(signatures, np.uint64).T:  # a hash of each signature row
+        signed = mix64(signed ^ column)
+    first = np.where(sizes > 0, keys[0] ^ mix64(signed ^ _SALTS[0]), np.uint64(0))
+    return first.astype(np.uint64), keys[1] ^ mix64(sizes)
 
 
 def groups_by(*keys: npt.NDArray[np.generic]) -> tuple[I64, I64]:
@@ -86,10 +101,11 @@ def groups_by(*keys: npt.NDArray[np.generic]) -> tuple[I64, I64]:
     return first.astype(np.int64), group.astype(np.int64)
 
 
-def copy_groups(offsets: I64, hashes: U32) -> tuple[I64, I64]:
-    """:func:`groups_by` the shingle set: ``(first, group)``; documents without shingles are
-    one group (they pair with nothing)."""
-    return groups_by(*set_keys(offsets, hashes))
+def copy_groups(scan: TextScan) -> tuple[I64, I64]:
+    """:func:`groups_by` the shingle set and signature (:func:`set_keys`) of a text scan's
+    documents: ``(first, group)``; documents without shingles are one group (they pair with
+    nothing)."""
+    return groups_by(*set_keys(scan.offsets, scan.hashes, scan.signatures))
 
 
 def expand(u: I64, v: I64, sim: F64, group: I64) -> tuple[I64, I64, F64]:

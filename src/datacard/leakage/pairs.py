@@ -219,23 +219,27 @@ def orient_by(i: I64, j: I64, split_i: Ints, split_j: Ints, rank: Ints) -> tuple
 
 
 def exact_jaccard(offsets: I64, hashes: U32, i: I64, j: I64) -> F64:
-    """Jaccard similarity of the (distinct) hash sets of documents ``i[k]`` and ``j[k]``.
+    """Jaccard similarity of the hash sets of documents ``i[k]`` and ``j[k]`` (a hash repeated
+    in a document counts once).
 
     >>> off = np.array([0, 3, 6]); h = np.array([1, 2, 3, 2, 3, 4], np.uint32)
     >>> exact_jaccard(off, h, np.array([0]), np.array([1])).tolist()
     [0.5]
+    >>> exact_jaccard(np.array([0, 2, 4]), np.array([7, 7, 7, 7], np.uint32),
+    ...               np.array([0]), np.array([1])).tolist()
+    [1.0]
     """
     la = offsets[i + 1] - offsets[i]
     lb = offsets[j + 1] - offsets[j]
     pid = np.arange(len(i), dtype=np.uint64)
     idx_a = np.repeat(offsets[i], la) + _within(la)
     idx_b = np.repeat(offsets[j], lb) + _within(lb)
-    key = np.concatenate(
-        [
-            (np.repeat(pid, la) << np.uint64(32)) | hashes[idx_a].astype(np.uint64),
-            (np.repeat(pid, lb) << np.uint64(32)) | hashes[idx_b].astype(np.uint64),
-        ]
-    )
+    # distinct per document: two 64-bit word hashes can share their low 32 bits
+    key_a = np.unique((np.repeat(pid, la) << np.uint64(32)) | hashes[idx_a].astype(np.uint64))
+    key_b = np.unique((np.repeat(pid, lb) << np.uint64(32)) | hashes[idx_b].astype(np.uint64))
+    la = np.bincount((key_a >> np.uint64(32)).astype(np.int64), minlength=len(i))
+    lb = np.bincount((key_b >> np.uint64(32)).astype(np.int64), minlength=len(i))
+    key = np.concatenate([key_a, key_b])
     key.sort()
     same = key[1:] == key[:-1]
     inter = np.bincount((key[1:][same] >> np.uint64(32)).astype(np.int64), minlength=len(i))

@@ -20,10 +20,11 @@ numbers per partition (rows, where they start) and the pairs found (the output):
    :func:`~datacard.leakage.pairs.label_pairs` and LSH banding look only at groups of equal
    hashes, so running them on each bucket and taking the union gives the global result. Exact
    and label pairs come back with the sort keys that put the union in the global order
-   (:func:`in_order`), and so do the pairs of copies (every copy of a set meets the others in
-   one bucket) whose row hashes differ: near pairs of similarity 1.0. Near-duplicate
-   candidates stay on the workers, routed to ``V`` verify buckets by a hash of the pair
-   (:func:`route`), so that a pair found in several buckets meets itself.
+   (:func:`in_order`). The pairs of copies whose row hashes differ (every copy of a set meets
+   the others in one bucket) come back too, as near pairs of similarity 1.0 (the client sorts
+   all near pairs). Near-duplicate candidates stay on the workers, routed to ``V`` verify
+   buckets by a hash of the pair (:func:`route`), so that a pair found in several buckets
+   meets itself.
 3. **Plan the verification** (:func:`plan_verify`, one task per verify bucket): its candidates,
    deduplicated, and the rows they need, cut by group of partitions.
 4. **Fetch** (:func:`collect`, one task per group; :func:`fetch`, one per partition with
@@ -190,13 +191,12 @@ class Joined:
 
 @dataclass
 class RowData:
-    """Some rows (global numbers, ascending), their row hashes and their text sketches."""
+    """Some rows (global numbers, ascending), their text sketches and their copies."""
 
     rows: I64
-    exact: U64
     text: dict[str, TextScan]
-    #: per text column, each row's copies in its partition (itself included), as offsets into
-    #: their global rows and row hashes
+    #: per text column, each row's copies in its partition (itself included; none for a row
+    #: not asked for in that column), as offsets into their global rows and row hashes
     members: dict[str, tuple[I64, I64, U64]] = field(default_factory=dict)
 
 
@@ -205,10 +205,7 @@ def scan_cut(
 ) -> tuple[tuple[int, Any], Kept, list[Bucket]]:
     """Scan one partition and cut it (a task): ``((rows, extra), kept, buckets)``."""
     scanned, extra = scan(item)
-    groups = {
-        name: copy_groups(t.offsets, t.hashes)[1].astype(np.int32)
-        for name, t in scanned.text.items()
-    }
+    groups = {name: copy_groups(t)[1].astype(np.int32) for name, t in scanned.text.items()}
     return (scanned.rows, extra), Kept(scanned.exact, groups), cut(scanned, part, split, spec)
 
 
@@ -232,7 +229,7 @@ def cut(scan: PartScan, part: int, split: int, spec: CutSpec) -> list[Bucket]:
         for c, name in enumerate(spec.text):
             t = scan.text[name]
             live = live_rows(t.signatures)  # as lsh_candidates: rows without words pair with none
-            sets = set_keys(t.offsets, t.hashes)
+            sets = set_keys(t.offsets, t.hashes, t.signatures)
             first = np.intersect1d(groups_by(*sets)[0], live)  # a copy pairs as its first does
             keys = band_keys(t.signatures[first], bands, spec.rows)  # (first, bands)
             row_parts.append(np.repeat(key[first], bands))
@@ -395,16 +392,16 @@ def in_order(parts: Sequence[Ordered]) -> tuple[I64, I64]:
 
 
 def plan_verify(
-    pieces: Sequence[Candidates], n: int, group_starts: I64
+    pieces: Sequence[Candidates], n: int, group_starts: I64, columns: int = 1
 ) -> tuple[tuple[I16, I64, I64], list[I64]]:
     """One verify bucket's candidates, from its piece of every join: ``(column, i, j)`` once
     each, and the rows they need per group of partitions (``group_starts``: each group's first
-    global row, then ``n``), sorted (pure).
+    global row, then ``n``), sorted, as ``row * columns + column`` (pure).
 
-    >>> (c, i, j), need = plan_verify([(np.array([0, 0], np.int16), np.array([7, 7]))], 5,
-    ...                               np.array([0, 2, 5]))
+    >>> (c, i, j), need = plan_verify([(np.array([1, 1], np.int16), np.array([7, 7]))], 5,
+    ...                               np.array([0, 2, 5]), 2)
     >>> i.tolist(), j.tolist(), [x.tolist() for x in need]
-    ([1], [2], [[1], [2]])
+    ([1], [2], [[3], [5]])
     """
     column = _concat([c for c, _ in pieces], np.int16)
     code = _concat([x for _, x in pieces], np.int64)
@@ -414,8 +411,8 @@ def plan_verify(
     first[1:] = (code[1:] != code[:-1]) | (column[1:] != column[:-1])
     column, code = column[first], code[first]
     i, j = code // max(n, 1), code % max(n, 1)
-    needed = np.unique(np.concatenate([i, j]))
-    bounds = np.searchsorted(needed, group_starts)
+    needed = np.unique(np.concatenate([i, j]) * columns + np.concatenate([column, column]))
+    bounds = np.searchsorted(needed, group_starts * columns)
     return (column, i, j), [needed[lo:hi] for lo, hi in itertools.pairwise(bounds)]
 
 
@@ -440,35 +437,45 @@ def fetch(
     start: int,
 ) -> dict[int, RowData]:
     """The requested rows of one partition (its first global row is ``start``) per verify
-    bucket, with their copies in the partition: the partition is read again and only these
-    rows are shingled and signed (a task beside what the workers ``kept`` of its scan)."""
-    rows, bucket = wanted
-    exact = kept.exact
-    lo, hi = np.searchsorted(rows, [start, start + len(exact)])
+    bucket, each with its copies in the partition in the text columns it was asked for
+    (``wanted``: ``row * columns + column`` and the bucket asking): the partition is read
+    again and only these rows are shingled and signed (a task beside what the workers
+    ``kept`` of its scan)."""
+    codes, bucket = wanted
+    names = list(kept.groups)
+    columns = max(1, len(names))
+    lo, hi = np.searchsorted(codes, [start * columns, (start + len(kept.exact)) * columns])
     if lo == hi:
         return {}
-    rows, bucket = rows[lo:hi], bucket[lo:hi]
+    codes, bucket = codes[lo:hi], bucket[lo:hi]
+    rows, column = codes // columns, codes % columns
     local = np.unique(rows - start)
     texts = rescan(item, local)
-    grouping = {
-        name: groups_of(g, int(g.max()) + 1 if len(g) else 0) for name, g in kept.groups.items()
-    }
     out: dict[int, RowData] = {}
     for b in np.unique(bucket).tolist():
-        mine = rows[bucket == b]
+        asked = bucket == b
+        mine = np.unique(rows[asked])
         at = np.searchsorted(local, mine - start)
         text = {name: documents(t, at) for name, t in texts.items()}
-        members = {}
-        for name, (order, first, count) in grouping.items():
-            group = kept.groups[name][mine - start]
-            offsets = np.concatenate([[0], np.cumsum(count[group])]).astype(np.int64)
-            nth = np.arange(int(offsets[-1]), dtype=np.int64) - np.repeat(
-                offsets[:-1], count[group]
-            )
-            local_rows = order[np.repeat(first[group], count[group]) + nth]
-            members[name] = (offsets, local_rows + start, exact[local_rows])
-        out[b] = RowData(mine, exact[mine - start], text, members)
+        members = {
+            name: _copies(kept, name, mine - start, np.isin(mine, rows[asked & (column == c)]))
+            for c, name in enumerate(names)
+        }
+        out[b] = RowData(mine, text, {k: (o, r + start, e) for k, (o, r, e) in members.items()})
     return out
+
+
+def _copies(kept: Kept, name: str, rows: I64, asked: npt.NDArray[np.bool_]) -> tuple[I64, I64, U64]:
+    """``(offsets, rows, row hashes)`` of the copies in the partition (by column ``name``) of
+    each of ``rows`` (local) that is ``asked`` for; none for the others."""
+    groups = kept.groups[name]
+    order, first, count = groups_of(groups, int(groups.max()) + 1 if len(groups) else 0)
+    group = groups[rows]
+    sizes = np.where(asked, count[group], 0)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    nth = np.arange(int(offsets[-1]), dtype=np.int64) - np.repeat(offsets[:-1], sizes)
+    local = order[np.repeat(first[group], sizes) + nth]
+    return offsets, local, kept.exact[local]
 
 
 def regroup_rows(fetched: Sequence[dict[int, RowData]], verify: int) -> list[RowData | None]:
@@ -482,7 +489,7 @@ def regroup_rows(fetched: Sequence[dict[int, RowData]], verify: int) -> list[Row
 
 def _join_rows(pieces: Sequence[RowData]) -> RowData:
     names = list(pieces[0].text)
-    members = {}
+    members: dict[str, tuple[I64, I64, U64]] = {}
     for name in pieces[0].members:
         parts = [p.members[name] for p in pieces]
         sizes = np.concatenate([np.diff(o) for o, _, _ in parts])
@@ -493,7 +500,6 @@ def _join_rows(pieces: Sequence[RowData]) -> RowData:
         )
     return RowData(
         _concat([p.rows for p in pieces], np.int64),
-        _concat([p.exact for p in pieces], np.uint64),
         {name: join_texts([p.text[name] for p in pieces], NUM_PERM) for name in names},
         members,
     )
@@ -519,7 +525,7 @@ def verify_bucket(
     sims: list[F64] = []
     for c, name in enumerate(text):
         t = data.text[name]
-        k1, k2 = set_keys(t.offsets, t.hashes)
+        k1, k2 = set_keys(t.offsets, t.hashes, t.signatures)
         # copies of one set are paired by the joins (Joined.same), not verified here
         mine = (column == c) & ((k1[pi] != k1[pj]) | (k2[pi] != k2[pj]))
         if not mine.any():
@@ -576,8 +582,8 @@ class RemoteScans:
 
     ``scan(item)`` returns ``(PartScan, extra)``; the client gets ``counts`` (rows per
     partition) and ``extras`` (image hashes, or None); the workers keep each partition's
-    buckets and row hashes. ``splits``: each item's split id. Use as a context manager: on exit
-    what the workers hold is released.
+    buckets, and its row hashes and groups of copies (:class:`Kept`). ``splits``: each item's
+    split id. Use as a context manager: on exit what the workers hold is released.
     """
 
     def __init__(
@@ -599,13 +605,13 @@ class RemoteScans:
             client.submit(scan_cut, scan, item, p, int(sid), spec, pure=False)
             for p, (item, sid) in enumerate(zip(self.items, splits))
         ]
-        meta, self.exact, self.cuts = _parts(client, scanned, 3)
+        meta, self.kept, self.cuts = _parts(client, scanned, 3)
         total = len(scanned) if total is None else total
         for done, _ in enumerate(as_completed(scanned, loop=client.loop), 1):
             if progress is not None:
                 progress(done, total)
         gathered: list[tuple[int, Any]] = client.gather(meta)
-        del scanned, meta  # the workers keep the buckets and row hashes
+        del scanned, meta  # the workers keep the buckets and what each scan kept
         self.counts = [c for c, _ in gathered]
         self.extras = [e for _, e in gathered]
 
@@ -618,7 +624,7 @@ class RemoteScans:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.exact, self.cuts = [], []
+        self.kept, self.cuts = [], []
 
     def pairs(
         self,
@@ -698,7 +704,9 @@ class RemoteScans:
         plans = []
         for bucket in range(verify):
             pieces = [client.submit(_routed, j, bucket, pure=False) for j in joins]
-            plans.append(client.submit(plan_verify, pieces, n, group_starts, pure=False))
+            plans.append(
+                client.submit(plan_verify, pieces, n, group_starts, len(spec.text), pure=False)
+            )
         candidates, requests = _parts(client, plans, 2)
         del plans
         regrouped = []
@@ -707,12 +715,12 @@ class RemoteScans:
             wanted = client.submit(collect, asked, pure=False)
             fetched = [
                 client.submit(
-                    fetch, rescan, self.items[p], self.exact[p], wanted, int(starts[p]), pure=False
+                    fetch, rescan, self.items[p], self.kept[p], wanted, int(starts[p]), pure=False
                 )
                 for p in range(lo, hi)
             ]
             regrouped.append(client.submit(regroup_rows, fetched, verify, pure=False))
-        self.exact = []  # released once the fetches have them
+        self.kept = []  # released once the fetches have them
         return [
             client.submit(
                 verify_bucket,
