@@ -58,3 +58,23 @@ def test_check_names_the_changed_image_and_a_corrupt_one(
     code, out, _ = run(capsys, "check", str(images), "--json")
     corrupt = [f for f in json.loads(out)["findings"] if f["code"] == "media.corrupt"]
     assert corrupt and "bad.png" in json.dumps(corrupt)
+
+
+def test_init_and_a_full_check_do_not_hash_images_ahead(images: Path) -> None:
+    """The command line starts hashing data files before its imports; a full profile hashes
+    each image as it measures it, so ``init`` and a full ``check`` prefetch only the metadata
+    file (the images would be read twice), while ``update`` and ``check --fast`` prefetch
+    every image (they compare hashes before, or instead of, measuring)."""
+    from datacard import cli, digest
+
+    (images / "train" / "metadata.csv").write_text("file_name,kind\ncat/000.png,pet\n")
+    for members, expected in ((False, {"metadata.csv"}), (True, {"metadata.csv", "000.png"})):
+        with digest._lock:
+            digest._known.clear()
+        cli._prefetch_hashes(images, members=members)
+        with digest._lock:
+            names = {Path(key[0]).name for key in digest._known}
+        if members:
+            assert expected <= names and len(digest._known) == 17  # 16 images and the csv
+        else:
+            assert names == expected and len(digest._known) == 1

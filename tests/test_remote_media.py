@@ -253,8 +253,9 @@ def test_a_single_file_at_the_root_of_a_url_filesystem(
 def test_members_behind_a_url_are_hashed_once_per_process(
     memory: MemoryFileSystem, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A check after a profile reads no member again (each costs one metadata request, which
-    also gives nothing a separate size request would); a member that changed is read again."""
+    """Members hashed once in a process are not read again by the next ``check --fast`` (each
+    costs one metadata request, which also gives nothing a separate size request would); a
+    member that changed is read again."""
     pictures = {
         f"train/{name}": _png(tmp_path / name, i) for i, name in enumerate(("a.png", "b.png"))
     }
@@ -283,10 +284,12 @@ def test_a_profile_reads_each_member_behind_a_url_once(
     """The sha256 a profile records for each member (and the collection's Merkle root) come
     from the one read that measures it: no member is fetched again to be hashed, while the
     metadata file beside the images is hashed as a plain file is."""
-    pictures = {f"train/{i}.png": _png(tmp_path / f"{i}.png", i) for i in range(3)}
+    # 130 images: two partitions of the collection (128 members each at most), whose measured
+    # hashes meet in the merge
+    pictures = {f"train/{i:03d}.png": _png(tmp_path / f"{i}.png", i) for i in range(130)}
     for rel, data in pictures.items():
         memory.pipe(f"/one/{rel}", data)
-    memory.pipe("/one/train/metadata.csv", b"file_name,kind\n0.png,pet\n")
+    memory.pipe("/one/train/metadata.csv", b"file_name,kind\n000.png,pet\n")
     reads: list[str] = []
     for method in ("cat_file", "open"):
         real = getattr(MemoryFileSystem, method)
@@ -296,10 +299,31 @@ def test_a_profile_reads_each_member_behind_a_url_once(
     assert sorted(images) == sorted(f"/one/{rel}" for rel in pictures), reads
     assert "/one/train/metadata.csv" in reads
     leaves = [(rel, len(data), hashlib.sha256(data).hexdigest()) for rel, data in pictures.items()]
-    meta = b"file_name,kind\n0.png,pet\n"
+    meta = b"file_name,kind\n000.png,pet\n"
     leaves.append(("train/metadata.csv", len(meta), hashlib.sha256(meta).hexdigest()))
     assert result.file_facts["train/"] == collection_digest(leaves)
     assert result.members["train/"] == {rel: (n, sha[:16]) for rel, n, sha in leaves}
+
+
+def test_a_check_that_finds_a_changed_image_reads_each_image_once(
+    memory: MemoryFileSystem, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full check names the changed member from the hashes its own profile measured: no
+    image is read a second time to be hashed."""
+    for i in range(3):
+        memory.pipe(f"/chk/train/{i}.png", _png(tmp_path / f"{i}.png", i))
+    cards = tmp_path / "cards"
+    init_card(cards, data="memory://chk", workers=1)
+    memory.pipe("/chk/train/1.png", _png(tmp_path / "new.png", 99))
+    reads: list[str] = []
+    for method in ("cat_file", "open"):
+        real = getattr(MemoryFileSystem, method)
+        monkeypatch.setattr(MemoryFileSystem, method, _counted(real, method, reads, paths=True))
+    found = {(f.code, f.where) for f in check_card(cards, workers=1)}
+    assert ("file.changed", "train/1.png") in found
+    assert sorted(r for r in reads if r.endswith(".png")) == [
+        f"/chk/train/{i}.png" for i in range(3)
+    ]
 
 
 def test_members_behind_a_url_are_hashed_in_threads_in_order(

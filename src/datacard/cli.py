@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # a stray BLAS call must not spin every core
 
@@ -25,6 +25,9 @@ from rich.table import Table
 from datacard import __version__
 from datacard.errors import DatacardError, UsageError
 from datacard.findings import Finding, Severity, failing
+
+if TYPE_CHECKING:
+    from datacard.readers.base import DataFile
 
 app = typer.Typer(
     name="datacard",
@@ -136,18 +139,29 @@ def _engine(engine: str, scheduler: str | None, workers: int | None) -> Iterator
 
 
 def _prefetch_hashes(
-    root: Path, splits: dict[str, list[str]] | None = None, engine: str = "local"
+    root: Path,
+    splits: dict[str, list[str]] | None = None,
+    engine: str = "local",
+    *,
+    members: bool = True,
 ) -> None:
     """Start hashing the data files now, so it overlaps the imports that follow (the local
-    engine only: on a cluster, the workers read the files)."""
+    engine only: on a cluster, the workers read the files). ``members``: also the files of
+    media collections (a full profile hashes them as it measures them: not for ``init`` or a
+    full ``check``)."""
     if engine != "local":
         return
     from datacard.digest import prefetch
     from datacard.errors import DatacardError
     from datacard.layout import discover
 
+    def sources(file: DataFile) -> tuple[str, ...]:
+        if members or file.collection is None:
+            return file.sources()
+        return file.slice(0, 0).sources()  # the metadata files only
+
     with suppress(DatacardError, OSError):  # the real run reports it
-        prefetch(p for f in discover(root, splits).files for p in f.sources())
+        prefetch(p for f in discover(root, splits).files for p in sources(f))
 
 
 @contextmanager
@@ -220,7 +234,7 @@ def init(
 ) -> None:
     """Measure a dataset and write DIR/datacard.yaml (datasheet prompts + measured facts)."""
     if data is None:
-        _prefetch_hashes(root, _parse_splits(split or []) or None, engine)
+        _prefetch_hashes(root, _parse_splits(split or []) or None, engine, members=False)
     from datacard.card import TextPolicy
     from datacard.workflow import init_card
 
@@ -336,7 +350,7 @@ def check(
     debug: DebugOpt = False,
 ) -> None:
     """Verify the data against its card: exit 0 when it matches, 1 when it does not."""
-    _prefetch_hashes(root, engine=engine)
+    _prefetch_hashes(root, engine=engine, members=fast)
     from datacard.workflow import check_card
 
     threshold = Severity.parse(fail_on)

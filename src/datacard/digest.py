@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from datacard.readers.base import DataFile, unreadable
-from datacard.remote import file_version, is_url, open_input
+from datacard.remote import file_version, is_url, locate, open_input
 
 #: Bytes read at a time while hashing.
 CHUNK = 1 << 20
@@ -144,7 +144,7 @@ def members_digest(
     assert file.collection is not None
     names = (*file.collection.members, *file.collection.metadata)
     known = known or {}
-    todo = [(name, path) for name, path in zip(names, file.sources()) if name not in known]
+    todo = [(name, locate(file.path, name)) for name in names if name not in known]
 
     def digest(job: tuple[str, str]) -> tuple[int, str]:
         name, path = job

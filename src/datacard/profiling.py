@@ -506,7 +506,8 @@ def file_digest(file: DataFile) -> Digest:
 def _digests(files: Sequence[DataFile], executor: Executor) -> dict[str, Digest]:
     """Every file's digest: read here for the local engine (beside the worker pool), by the
     workers on a cluster (the files are where the workers are)."""
-    hashed = [f for f in files if f.path]
+    # a collection's members are hashed as they are measured: its digest task gets none
+    hashed = [f.slice(0, 0) if f.collection is not None else f for f in files if f.path]
     if executor.name == "local":
         return {f.rel: file_digest(f) for f in hashed}
     return {hashed[i].rel: digest for i, digest in executor.map(file_digest, hashed)}
