@@ -162,3 +162,27 @@ def test_recall_and_precision_on_generated_near_duplicates() -> None:
     precision = len(found & planted) / max(len(found), 1)
     assert recall >= 0.95, recall
     assert precision >= 0.99, precision
+
+
+@given(
+    st.lists(st.lists(st.integers(0, 12), max_size=15), min_size=1, max_size=8),
+    st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), max_size=20),
+)
+def test_exact_jaccard_is_the_jaccard_of_the_hash_sets(
+    docs: list[list[int]], drawn: list[tuple[int, int]]
+) -> None:
+    """Against Python sets, with hashes repeated inside a document (two 64-bit word hashes can
+    share their low 32 bits): a repeated hash counts once, so similarity never exceeds 1."""
+    pairs = [(a % len(docs), b % len(docs)) for a, b in drawn]
+    offsets = np.concatenate([[0], np.cumsum([len(d) for d in docs])]).astype(np.int64)
+    hashes = np.array([h for d in docs for h in d], np.uint32)
+    i = np.array([a for a, _ in pairs], np.int64)
+    j = np.array([b for _, b in pairs], np.int64)
+    got = exact_jaccard(offsets, hashes, i, j).tolist()
+    want = [
+        len(set(docs[a]) & set(docs[b])) / len(set(docs[a]) | set(docs[b]))
+        if set(docs[a]) | set(docs[b])
+        else 0.0
+        for a, b in pairs
+    ]
+    assert got == want

@@ -29,6 +29,8 @@ _EMPTY = (np.zeros(0, np.int64), np.zeros(0, np.int64))
 
 #: How far below the threshold a candidate's signature estimate may be and still be verified.
 MARGIN = 0.12
+#: Pairs :func:`exact_jaccard` compares in one sort (their number takes 31 bits of its key).
+_PAIRS_AT_ONCE = 1 << 30
 
 
 def _runs(*keys: npt.NDArray[np.generic]) -> tuple[I64, I64, I64]:
@@ -229,20 +231,37 @@ def exact_jaccard(offsets: I64, hashes: U32, i: I64, j: I64) -> F64:
     ...               np.array([0]), np.array([1])).tolist()
     [1.0]
     """
+    if len(i) > _PAIRS_AT_ONCE:  # the pair number must fit 31 bits of the sort key
+        parts = range(0, len(i), _PAIRS_AT_ONCE)
+        return np.concatenate(
+            [
+                exact_jaccard(offsets, hashes, i[k : k + _PAIRS_AT_ONCE], j[k : k + _PAIRS_AT_ONCE])
+                for k in parts
+            ]
+        )
     la = offsets[i + 1] - offsets[i]
     lb = offsets[j + 1] - offsets[j]
     pid = np.arange(len(i), dtype=np.uint64)
     idx_a = np.repeat(offsets[i], la) + _within(la)
     idx_b = np.repeat(offsets[j], lb) + _within(lb)
-    # distinct per document: two 64-bit word hashes can share their low 32 bits
-    key_a = np.unique((np.repeat(pid, la) << np.uint64(32)) | hashes[idx_a].astype(np.uint64))
-    key_b = np.unique((np.repeat(pid, lb) << np.uint64(32)) | hashes[idx_b].astype(np.uint64))
-    la = np.bincount((key_a >> np.uint64(32)).astype(np.int64), minlength=len(i))
-    lb = np.bincount((key_b >> np.uint64(32)).astype(np.int64), minlength=len(i))
-    key = np.concatenate([key_a, key_b])
+    # key: pair (31 bits), hash (32 bits), side (1 bit); sorted once. A hash repeated in one
+    # document (two 64-bit word hashes can share their low 32 bits) counts once.
+    one, shift = np.uint64(1), np.uint64(33)
+    key = np.concatenate(
+        [
+            (np.repeat(pid, la) << shift) | (hashes[idx_a].astype(np.uint64) << one),
+            (np.repeat(pid, lb) << shift) | (hashes[idx_b].astype(np.uint64) << one) | one,
+        ]
+    )
     key.sort()
-    same = key[1:] == key[:-1]
-    inter = np.bincount((key[1:][same] >> np.uint64(32)).astype(np.int64), minlength=len(i))
+    repeated = key[1:] == key[:-1]  # a hash again in the same document
+    same = ((key[1:] >> one) == (key[:-1] >> one)) & ~repeated  # ... in the other document
+    inter = np.bincount((key[1:][same] >> shift).astype(np.int64), minlength=len(i))
+    if repeated.any():
+        again = key[1:][repeated]
+        in_b = (again & one).astype(bool)
+        la = la - np.bincount((again[~in_b] >> shift).astype(np.int64), minlength=len(i))
+        lb = lb - np.bincount((again[in_b] >> shift).astype(np.int64), minlength=len(i))
     union = la + lb - inter
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
