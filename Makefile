@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/report_bench.py --append bench/RESULTS.md
 	$(BIN)/python bench/leakage/run.py --append bench/RESULTS.md
+	$(BIN)/python bench/leakage/copies.py --append bench/RESULTS.md
 	$(BIN)/python bench/dask/run.py --append bench/RESULTS.md
 	$(BIN)/python bench/dask/growth.py --append bench/RESULTS.md
 	$(BIN)/python bench/dask/media.py --append bench/RESULTS.md

@@ -527,6 +527,22 @@ def _peer_versions(packages: Sequence[str] = PEER_PACKAGES) -> dict[str, str]:
     return versions
 
 
+def report_header(load_at_start: str) -> dict[str, Any]:
+    """The facts every benchmark report starts with: date (UTC), project revision, cores and
+    the load average when it started (:func:`load_average`, taken before the runs)."""
+    return {
+        "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "git_revision": _git_revision(),
+        "nproc": os.cpu_count(),
+        "load_at_start": load_at_start,
+    }
+
+
+def load_average() -> str:
+    """The 1, 5 and 15-minute load averages, as ``a / b / c``."""
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def _git_revision() -> str:
     proc = subprocess.run(
         ["git", "-C", str(PROJECT_DIR), "rev-parse", "--short", "HEAD"],

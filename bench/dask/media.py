@@ -20,9 +20,7 @@ Writes bench/dask/MEDIA.md and media.json (``--render``: only rewrite from media
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -208,22 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     generate = PROJECT_DIR / "bench" / "media" / "generate.py"  # kept when it exists
     subprocess.run([sys.executable, str(generate), "--files", "10000"], check=True)
-    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    measured = measure(args.repeats)
-    revision = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_DIR,
-        check=False,
-    ).stdout.strip()
-    report = {
-        "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
-        "git_revision": revision,
-        "nproc": os.cpu_count(),
-        "load_at_start": load,
-        "measured": measured,
-    }
+    load = br.load_average()
+    report = br.report_header(load) | {"measured": measure(args.repeats)}
     MEDIA_JSON.write_text(json.dumps(report, indent=1) + "\n")
     write(report, args.append)
     return 0

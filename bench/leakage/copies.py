@@ -23,9 +23,7 @@ with --append (default bench/RESULTS.md) also puts the section into that file.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -263,23 +261,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     generate = LEAK_DIR / "generate.py"  # keeps the corpus when it exists
     subprocess.run([sys.executable, str(generate)], check=True, stdout=subprocess.DEVNULL)
-    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    load = br.load_average()
     with tempfile.TemporaryDirectory() as tmp:
-        runs = measure(Path(tmp))
-    revision = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_DIR,
-        check=False,
-    ).stdout.strip()
-    report = {
-        "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
-        "git_revision": revision,
-        "nproc": os.cpu_count(),
-        "load_at_start": load,
-        "runs": runs,
-    }
+        report = br.report_header(load) | {"runs": measure(Path(tmp))}
     COPIES_JSON.write_text(json.dumps(report, indent=1) + "\n")
     write(report, args.append)
     return 0
