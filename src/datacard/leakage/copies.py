@@ -52,31 +52,50 @@ _SALTS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 
 #: Two 64-bit words naming each document's shingle set (:func:`set_keys`).
 SetKeys = tuple[U64, U64]
+#: Shingle hashes :func:`set_keys` mixes at once (a memory bound: 32 MiB of 64-bit values).
+PIECE = 1 << 22
 
 
 def set_keys(offsets: I64, hashes: U32, signatures: npt.NDArray[np.unsignedinteger]) -> SetKeys:
     """Per document, two 64-bit words naming its set of (32-bit) shingle hashes and its MinHash
-    signature: order-independent wrapping sums of two mixes of the hashes, the first also of
-    the signature, the second also of the set's size; ``(0, 0)`` for a document without
-    shingles. Documents with the same words share both (the signature is made from 64-bit
-    hashes, so two sets that differ only in a 32-bit collision do not).
+    signature: order-independent wrapping sums of a mix of the hashes and of its square, the
+    first also of the signature, the second also of the set's size; ``(0, 0)`` for a document
+    without shingles. Documents with the same words share both (the signature is made from
+    64-bit hashes, so two sets that differ only in a 32-bit collision share it only when the
+    search cannot tell them apart either). Hashed in pieces of about :data:`PIECE` hashes.
 
     >>> sig = np.array([[1, 2], [1, 2], [9, 9]], np.uint32)
     >>> k1, k2 = set_keys(np.array([0, 2, 4, 4]), np.array([3, 8, 8, 3], np.uint32), sig)
     >>> bool(k1[0] == k1[1]), bool(k2[0] == k2[1]), int(k1[2]), int(k2[2])
     (True, True, 0, 0)
     """
+    n = len(offsets) - 1
     sizes = np.diff(offsets).astype(np.uint64)
-    keys = []
-    for salt in _SALTS:
-        mixed = np.concatenate([mix64(hashes.astype(np.uint64) ^ salt), np.zeros(1, np.uint64)])
-        sums = np.add.reduceat(mixed, np.minimum(offsets[:-1], len(hashes)))
-        keys.append(np.where(sizes > 0, sums, np.uint64(0)).astype(np.uint64))
-    signed = np.zeros(len(sizes), np.uint64)
-    for column in np.asarray(signatures, np.uint64).T:  # a hash of each signature row
-        signed = mix64(signed ^ column)
-    first = np.where(sizes > 0, keys[0] ^ mix64(signed ^ _SALTS[0]), np.uint64(0))
-    return first.astype(np.uint64), keys[1] ^ mix64(sizes)
+    sums, squares = np.zeros(n, np.uint64), np.zeros(n, np.uint64)
+    cuts = np.unique(np.searchsorted(offsets[:-1], np.arange(0, int(offsets[-1]), PIECE)))
+    for lo, hi in zip(cuts.tolist(), [*cuts[1:].tolist(), n]):
+        start = int(offsets[lo])
+        mixed = mix64(hashes[start : int(offsets[hi])].astype(np.uint64) ^ _SALTS[0])
+        at = np.minimum(offsets[lo:hi] - start, len(mixed))
+        mixed = np.append(mixed, np.uint64(0))  # an empty last document sums nothing
+        sums[lo:hi] = np.add.reduceat(mixed, at)
+        mixed *= mixed
+        squares[lo:hi] = np.add.reduceat(mixed, at)
+    live = sizes > 0
+    first = np.where(live, sums ^ mix64(_signature_hash(signatures) ^ _SALTS[1]), np.uint64(0))
+    second = np.where(live, squares ^ mix64(sizes), np.uint64(0))
+    return first.astype(np.uint64), second.astype(np.uint64)
+
+
+def _signature_hash(signatures: npt.NDArray[np.unsignedinteger]) -> U64:
+    """A 64-bit hash of each signature row."""
+    rows = np.ascontiguousarray(signatures)
+    if rows.dtype == np.uint32 and rows.shape[1] % 2 == 0:
+        rows = rows.view(np.uint64)  # two values at a time
+    out = np.zeros(len(rows), np.uint64)
+    for column in range(rows.shape[1]):
+        out = mix64(out ^ rows[:, column].astype(np.uint64))
+    return out
 
 
 def groups_by(*keys: npt.NDArray[np.generic]) -> tuple[I64, I64]:
@@ -101,11 +120,11 @@ def groups_by(*keys: npt.NDArray[np.generic]) -> tuple[I64, I64]:
     return first.astype(np.int64), group.astype(np.int64)
 
 
-def copy_groups(scan: TextScan) -> tuple[I64, I64]:
-    """:func:`groups_by` the shingle set and signature (:func:`set_keys`) of a text scan's
-    documents: ``(first, group)``; documents without shingles are one group (they pair with
-    nothing)."""
-    return groups_by(*set_keys(scan.offsets, scan.hashes, scan.signatures))
+def copy_groups(scan: TextScan, keys: SetKeys | None = None) -> tuple[I64, I64]:
+    """:func:`groups_by` the shingle set and signature (``keys``, else :func:`set_keys`) of a
+    text scan's documents: ``(first, group)``; documents without shingles are one group (they
+    pair with nothing)."""
+    return groups_by(*(keys or set_keys(scan.offsets, scan.hashes, scan.signatures)))
 
 
 def expand(u: I64, v: I64, sim: F64, group: I64) -> tuple[I64, I64, F64]:

@@ -363,11 +363,12 @@ def _near(
     sims: list[npt.NDArray[np.float64]] = []
     for name in text:
         scan = join_texts([p.text[name] for p in parts])
-        first, group = copy_groups(scan)
-        once = documents(scan, first)
+        keys = set_keys(scan.offsets, scan.hashes, scan.signatures)
+        first, group = copy_groups(scan, keys)
+        once = scan if len(first) == len(group) else documents(scan, first)
         u, v, sim = near_pairs(once.offsets, once.hashes, once.signatures, threshold, bands, rows)
         i, j, sim = expand(u, v, sim, group)
-        same_i, same_j = within(set_keys(scan.offsets, scan.hashes, scan.signatures), exact)
+        same_i, same_j = within(keys, exact)
         codes += [i * n + j, same_i * n + same_j]
         sims += [sim, np.ones(len(same_i))]
     code, sim = best_per_pair(np.concatenate(codes), np.concatenate(sims))

@@ -67,7 +67,7 @@ import numpy.typing as npt
 
 from datacard.grouped import groups_of, member_pairs
 from datacard.hashing import mix64
-from datacard.leakage.copies import copy_groups, groups_by, set_keys, within
+from datacard.leakage.copies import SetKeys, copy_groups, groups_by, set_keys, within
 from datacard.leakage.minhash import band_keys, bucket_pairs, live_rows
 from datacard.leakage.pairs import (
     best_per_pair,
@@ -205,12 +205,22 @@ def scan_cut(
 ) -> tuple[tuple[int, Any], Kept, list[Bucket]]:
     """Scan one partition and cut it (a task): ``((rows, extra), kept, buckets)``."""
     scanned, extra = scan(item)
-    groups = {name: copy_groups(t)[1].astype(np.int32) for name, t in scanned.text.items()}
-    return (scanned.rows, extra), Kept(scanned.exact, groups), cut(scanned, part, split, spec)
+    texts = scanned.text.items()
+    sets = {name: set_keys(t.offsets, t.hashes, t.signatures) for name, t in texts}
+    groups = {name: copy_groups(t, sets[name])[1].astype(np.int32) for name, t in texts}
+    buckets = cut(scanned, part, split, spec, sets)
+    return (scanned.rows, extra), Kept(scanned.exact, groups), buckets
 
 
-def cut(scan: PartScan, part: int, split: int, spec: CutSpec) -> list[Bucket]:
-    """The ``spec.k`` buckets of the scan of partition ``part`` (pure)."""
+def cut(
+    scan: PartScan,
+    part: int,
+    split: int,
+    spec: CutSpec,
+    sets_of: dict[str, SetKeys] | None = None,
+) -> list[Bucket]:
+    """The ``spec.k`` buckets of the scan of partition ``part`` (pure); ``sets_of``: each text
+    column's :func:`~datacard.leakage.copies.set_keys`, if already made."""
     k = spec.k
     out = [Bucket(part, split) for _ in range(k)]
     key = np.arange(scan.rows, dtype=np.uint32)
@@ -229,7 +239,7 @@ def cut(scan: PartScan, part: int, split: int, spec: CutSpec) -> list[Bucket]:
         for c, name in enumerate(spec.text):
             t = scan.text[name]
             live = live_rows(t.signatures)  # as lsh_candidates: rows without words pair with none
-            sets = set_keys(t.offsets, t.hashes, t.signatures)
+            sets = sets_of[name] if sets_of else set_keys(t.offsets, t.hashes, t.signatures)
             first = np.intersect1d(groups_by(*sets)[0], live)  # a copy pairs as its first does
             keys = band_keys(t.signatures[first], bands, spec.rows)  # (first, bands)
             row_parts.append(np.repeat(key[first], bands))
