@@ -767,10 +767,12 @@ def _leaks_cost(case: dict[str, Any]) -> list[str]:
         f"- Per document: the MinHash signature {per_doc['signature_bytes']:.0f} bytes and the "
         f"shingle hashes {per_doc['shingle_bytes']:.0f} bytes (the whole scan "
         f"{per_doc['scan_pickle_bytes']:.0f} bytes a document; the scan task drops it after the "
-        "cut and keeps 8 bytes a document, the row hashes; candidate rows are read again); "
-        "what the shuffle moves (the cut: row hash, row number, and per band a key, a row "
-        f"number and a slot) **{per_doc['cut_pickle_bytes']:.0f} bytes a document**. A task "
-        f"description: {_kb(task_b)}.",
+        "cut and keeps 12 bytes a document, the row hashes and each row's group of copies; "
+        "candidate rows are read again); what the shuffle moves (the cut: row hash, row "
+        "number, per band a key, a row number and a slot for each first copy of a word set, "
+        "and each row's word set with its row hash) "
+        f"**{per_doc['cut_pickle_bytes']:.0f} bytes a document**. A task description: "
+        f"{_kb(task_b)}.",
     ]
     lines += _traffic_lines(case)
     return lines

@@ -35,20 +35,20 @@ from datacard.findings import Finding
 from datacard.layout import discover
 from datacard.leakage import media
 from datacard.leakage.copies import copy_groups, expand, set_keys, within
+from datacard.leakage.minhash import lsh_candidates
 from datacard.leakage.pairs import (
     best_per_pair,
     choose_banding,
     exact_pairs,
     label_pairs,
-    near_pairs,
     orient,
+    verify_candidates,
 )
 from datacard.leakage.partscan import (
     NUM_PERM,
     PartScan,
     ScanSpec,
     TextScan,
-    documents,
     join_texts,
     scan_partition,
     scan_texts,
@@ -365,9 +365,10 @@ def _near(
         scan = join_texts([p.text[name] for p in parts])
         keys = set_keys(scan.offsets, scan.hashes, scan.signatures)
         first, group = copy_groups(scan, keys)
-        once = scan if len(first) == len(group) else documents(scan, first)
-        u, v, sim = near_pairs(once.offsets, once.hashes, once.signatures, threshold, bands, rows)
-        i, j, sim = expand(u, v, sim, group)
+        among = None if len(first) == len(group) else first  # each group's first copy only
+        cand = lsh_candidates(scan.signatures, bands, rows, among=among)
+        u, v, sim = verify_candidates(scan.offsets, scan.hashes, scan.signatures, cand, threshold)
+        i, j, sim = expand(group[u], group[v], sim, group)
         same_i, same_j = within(keys, exact)
         codes += [i * n + j, same_i * n + same_j]
         sims += [sim, np.ones(len(same_i))]

@@ -382,19 +382,25 @@ def lsh_candidates(
     bands: int,
     rows: int,
     max_bucket: int | None = None,
+    among: I64 | None = None,
 ) -> I64:
     """Pairs ``(i, j)``, ``i < j``, of documents that agree on all ``rows`` values of some band.
 
     Sort-based: per band, documents are sorted by band key and pairs come from runs of equal
-    keys. Empty documents pair with nothing. ``max_bucket`` skips runs longer than that (a
-    guard against quadratic blow-up on huge clusters; None keeps every run). Sorted, distinct.
+    keys. Empty documents pair with nothing; with ``among`` (sorted row numbers), neither do
+    the others. ``max_bucket`` skips runs longer than that (a guard against quadratic blow-up
+    on huge clusters; None keeps every run). Sorted, distinct.
 
     >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [5, 6, 3, 4]], np.uint64)
     >>> lsh_candidates(sig, bands=2, rows=2).tolist()
     [[0, 1], [0, 2]]
+    >>> lsh_candidates(sig, bands=2, rows=2, among=np.array([1, 2])).tolist()
+    []
     """
     n = signatures.shape[0]
     live = live_rows(signatures)
+    if among is not None:
+        live = np.intersect1d(live, among, assume_unique=True)
     if len(live) < 2:
         return np.zeros((0, 2), np.int64)
     keys = band_keys(signatures[live], bands, rows)
