@@ -538,6 +538,14 @@ def report_header(load_at_start: str) -> dict[str, Any]:
     }
 
 
+def write_section(section: str, title: str, own: Path, heading: str, append: Path | None) -> None:
+    """A benchmark's ``section`` (starting with ``title``) into its own file ``own``, under
+    ``heading``, and with ``append`` also into that file (:func:`replace_section`)."""
+    own.write_text(f"# {heading}\n\n{section}")
+    if append is not None:
+        replace_section(append, section, title)
+
+
 def load_average() -> str:
     """The 1, 5 and 15-minute load averages, as ``a / b / c``."""
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from datacard import grouped
 from datacard.leakage import copies
-from datacard.leakage.copies import copy_groups, expand, groups_by, set_keys, within
+from datacard.leakage.copies import Copies, expand, groups_by, set_keys, within
 from datacard.leakage.leaks import _near, run_leaks
 from datacard.leakage.pairs import best_per_pair, choose_banding, near_pairs, orient
 from datacard.leakage.partscan import NUM_PERM, PartScan, ScanSpec, scan_batches
@@ -116,8 +116,9 @@ def test_groups_are_same_set_and_same_key() -> None:
     first, group = groups_by(*sets, scan.exact)
     assert first.tolist() == [0, 2, 3, 4]
     assert group.tolist() == [0, 0, 1, 2, 3]
-    assert copy_groups(scan.text["t"])[1].tolist() == [0, 0, 0, 1, 2]  # the set alone
-    assert [x.tolist() for x in within(sets, scan.exact)] == [[0, 1], [2, 2]]
+    copies = Copies.in_scan(scan.text["t"])
+    assert copies.group.tolist() == [0, 0, 0, 1, 2]  # the set alone
+    assert [x.tolist() for x in within(copies, scan.exact)] == [[0, 1], [2, 2]]
     k1, k2 = sets
     assert k1[0] == k1[1] != k1[3] and k2[0] == k2[1] != k2[3] and k1[4] == k2[4] == 0
 

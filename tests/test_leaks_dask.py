@@ -27,7 +27,7 @@ from datacard.executors.dask import DaskExecutor
 from datacard.leakage import minhash, pairs, partscan, shuffle
 from datacard.leakage import rows as leak_rows
 from datacard.leakage.contamination import run_contamination
-from datacard.leakage.copies import copy_groups
+from datacard.leakage.copies import Copies
 from datacard.leakage.leaks import LeaksResult, _near, run_leaks
 from datacard.leakage.minhash import band_keys, lsh_candidates
 from datacard.leakage.pairs import exact_pairs, label_pairs
@@ -451,7 +451,7 @@ def test_a_fetched_row_brings_its_copies_only_for_the_columns_asked() -> None:
 
 def _kept(scan: PartScan) -> shuffle.Kept:
     """What the workers keep of a partition's scan (as :func:`shuffle.scan_cut` keeps it)."""
-    groups = {name: copy_groups(t)[1] for name, t in scan.text.items()}
+    groups = {name: Copies.in_scan(t).group for name, t in scan.text.items()}
     return shuffle.Kept(scan.exact, {k: g.astype(np.int32) for k, g in groups.items()})
 
 

@@ -159,10 +159,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write(report: dict[str, Any], append: Path | None) -> None:
-    section = render(report)
-    GROWTH_MD.write_text("# Dask leaks: growth with the corpus\n\n" + section)
-    if append is not None:
-        harness.br.replace_section(append, section, TITLE)
+    harness.br.write_section(
+        render(report), TITLE, GROWTH_MD, "Dask leaks: growth with the corpus", append
+    )
 
 
 if __name__ == "__main__":

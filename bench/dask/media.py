@@ -190,10 +190,7 @@ def render(report: dict[str, Any]) -> str:
 
 
 def write(report: dict[str, Any], append: Path | None) -> None:
-    section = render(report)
-    MEDIA_MD.write_text("# Dask: media collections\n\n" + section)
-    if append is not None:
-        br.replace_section(append, section, TITLE)
+    br.write_section(render(report), TITLE, MEDIA_MD, "Dask: media collections", append)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -246,10 +246,7 @@ def render(report: dict[str, Any]) -> str:
 
 
 def write(report: dict[str, Any], append: Path | None) -> None:
-    section = render(report)
-    COPIES_MD.write_text("# Leaks: copies of one text\n\n" + section)
-    if append is not None:
-        br.replace_section(append, section, TITLE)
+    br.write_section(render(report), TITLE, COPIES_MD, "Leaks: copies of one text", append)
 
 
 def main(argv: list[str] | None = None) -> int:

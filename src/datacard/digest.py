@@ -164,9 +164,9 @@ def members_digest(
 
 def hash_threads(root: str, files: int) -> int:
     """Threads that hash ``files`` files under ``root``: up to :data:`URL_THREADS` behind a URL
-    (each read waits on the network); one for local files (measured on 8,000 images of ~100 KB
-    from the page cache: 1.73 s in one thread, 1.88 s in two, 2.02 s in four on 2 cores; the
-    per-file Python work holds the GIL as long as hashing releases it).
+    (each read waits on the network); one for local files (in a one-off run, not recorded by
+    ``bench/``, 8,000 images of ~100 KB from the page cache took 1.73 s in one thread, 1.88 s
+    in two and 2.02 s in four on 2 cores: the per-file Python work holds the GIL).
 
     >>> hash_threads("s3://bucket/data", 1000), hash_threads("s3://bucket/data", 3)
     (16, 3)

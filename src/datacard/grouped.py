@@ -28,11 +28,12 @@ Grouping = tuple[I64, I64, I64]
 CHUNK = 1 << 21
 
 
-def groups_of(inverse: npt.NDArray[np.integer], size: int) -> Grouping:
-    """``(order, start, count)``: the members of each of ``size`` groups, by ``inverse`` (the
-    group of each row); members in row order."""
+def groups_of(inverse: npt.NDArray[np.integer], size: int | None = None) -> Grouping:
+    """``(order, start, count)``: the members of each of ``size`` groups (default: one more
+    than the largest group number), by ``inverse`` (the group of each row); members in row
+    order."""
     order = np.argsort(inverse, kind="stable").astype(np.int64)
-    count = np.bincount(inverse, minlength=size).astype(np.int64)
+    count = np.bincount(inverse, minlength=size or 0).astype(np.int64)
     return order, np.cumsum(count) - count, count
 
 

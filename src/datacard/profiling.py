@@ -495,12 +495,12 @@ Digest = tuple[int, str, list[Leaf] | None]
 
 def file_digest(file: DataFile) -> Digest:
     """``(bytes, sha256, None)`` of a plain file; of a collection ``(0, "", leaves)`` with the
-    ``(path, bytes, sha256)`` of its metadata files only: its members are hashed as they are
-    measured (:func:`profile_partition`), not read a second time."""
+    ``(path, bytes, sha256)`` of the files it lists (:func:`_digests` lists only its metadata
+    files: members are hashed as they are measured, :func:`profile_partition`)."""
     if file.collection is None:
         size, digest = data_digest(file)
         return size, digest, None
-    return 0, "", members_digest(file.slice(0, 0))
+    return 0, "", members_digest(file)
 
 
 def _digests(files: Sequence[DataFile], executor: Executor) -> dict[str, Digest]:

@@ -4,7 +4,7 @@ Rows whose text has the same set of (32-bit) shingle hashes and the same MinHash
 copies for the near-duplicate search: their LSH bands, estimates and exact Jaccard are the
 same, so a copy pairs with another document exactly when its group's first copy does, and two
 copies are always near (similarity 1.0). Near pairs are searched among the groups (one
-document each, :func:`copy_groups`); a pair of groups found is expanded to every pair of their
+document each, :class:`Copies`); a pair of groups found is expanded to every pair of their
 members (:func:`expand`), and the copies of a group pair with each other (:func:`within`)
 unless their exact keys are equal too (then they are an exact pair, never a near one). The
 result is the pairs of a search over every row; the cost follows the documents and the pairs
@@ -19,18 +19,19 @@ their hashes or signature are taken for copies with a chance of about n² / 2¹�
 >>> off = np.array([0, 2, 4, 6, 6])  # documents 0 and 1: the same set; 3: no shingles
 >>> h = np.array([5, 9, 9, 5, 5, 7], np.uint32)
 >>> sig = np.array([[1, 2], [1, 2], [3, 4], [0xFFFFFFFF] * 2], np.uint32)
->>> first, group = copy_groups(TextScan(off, h, sig))
->>> first.tolist(), group.tolist()
+>>> copies = Copies.in_scan(TextScan(off, h, sig))
+>>> copies.first.tolist(), copies.group.tolist()
 ([0, 2, 3], [0, 0, 1, 2])
->>> i, j, sim = expand(np.array([0]), np.array([1]), np.array([0.5]), group)
+>>> i, j, sim = expand(np.array([0]), np.array([1]), np.array([0.5]), copies.group)
 >>> i.tolist(), j.tolist(), sim.tolist()
 ([0, 1], [2, 2], [0.5, 0.5])
->>> [x.tolist() for x in within(set_keys(off, h, sig), np.array([4, 7, 1, 1], np.uint64))]
+>>> [x.tolist() for x in within(copies, np.array([4, 7, 1, 1], np.uint64))]
 [[0], [1]]
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -120,17 +121,31 @@ def groups_by(*keys: npt.NDArray[np.generic]) -> tuple[I64, I64]:
     return first.astype(np.int64), group.astype(np.int64)
 
 
-def copy_groups(scan: TextScan, keys: SetKeys | None = None) -> tuple[I64, I64]:
-    """:func:`groups_by` the shingle set and signature (``keys``, else :func:`set_keys`) of a
-    text scan's documents: ``(first, group)``; documents without shingles are one group (they
-    pair with nothing)."""
-    return groups_by(*(keys or set_keys(scan.offsets, scan.hashes, scan.signatures)))
+@dataclass(frozen=True)
+class Copies:
+    """The copies among some documents: their :func:`set_keys`, each group's first document and
+    each document's group (:func:`groups_by` the keys). Documents without shingles are one
+    group (they pair with nothing)."""
+
+    sets: SetKeys
+    first: I64
+    group: I64
+
+    @classmethod
+    def of(cls, sets: SetKeys) -> Copies:
+        """The groups of documents with these set keys."""
+        return cls(sets, *groups_by(*sets))
+
+    @classmethod
+    def in_scan(cls, scan: TextScan) -> Copies:
+        """The groups of a text scan's documents."""
+        return cls.of(set_keys(scan.offsets, scan.hashes, scan.signatures))
 
 
 def expand(u: I64, v: I64, sim: F64, group: I64) -> tuple[I64, I64, F64]:
     """Every member pair ``(i, j)``, ``i < j``, of the group pairs ``(u[k], v[k])`` (distinct
     groups), each with its group pair's similarity."""
-    grouping = groups_of(group, int(group.max()) + 1 if len(group) else 0)
+    grouping = groups_of(group)
     empty = np.zeros(0, np.int64)
     out: list[tuple[I64, I64, F64]] = [(empty, empty, np.zeros(0))]
     for k, a, b in member_pairs(u, v, grouping, grouping):
@@ -139,16 +154,15 @@ def expand(u: I64, v: I64, sim: F64, group: I64) -> tuple[I64, I64, F64]:
     return i, j, s
 
 
-def within(sets: SetKeys, key: U64) -> tuple[I64, I64]:
-    """The pairs ``(i, j)``, ``i < j``, of rows with the same shingle set (``sets``, from
-    :func:`set_keys`; not the empty set) and a different ``key``: near pairs of similarity 1.0
-    that are not exact pairs. Made from the pairs of (set, key) groups inside each set group,
-    so copies with one key cost nothing."""
-    _, by_set = groups_by(*sets)
-    first, by_key = groups_by(*sets, key)
-    live = (sets[0][first] != 0) | (sets[1][first] != 0)
+def within(copies: Copies, key: U64) -> tuple[I64, I64]:
+    """The pairs ``(i, j)``, ``i < j``, of documents of one group of ``copies`` (not the empty
+    set) with a different ``key``: near pairs of similarity 1.0 that are not exact pairs. Made
+    from the pairs of (set, key) groups inside each group, so copies with one key cost nothing."""
+    first, by_key = groups_by(*copies.sets, key)
+    live = (copies.sets[0][first] != 0) | (copies.sets[1][first] != 0)
     ids = np.flatnonzero(live).astype(np.int64)
     n = len(first)
-    code = bucket_pairs(np.zeros(len(ids), np.int64), by_set[first][ids].astype(np.uint64), ids, n)
+    sets = copies.group[first][ids].astype(np.uint64)  # the group of each (set, key) group
+    code = bucket_pairs(np.zeros(len(ids), np.int64), sets, ids, n)
     i, j, _ = expand(code // max(n, 1), code % max(n, 1), np.ones(len(code)), by_key)
     return i, j

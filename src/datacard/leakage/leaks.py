@@ -34,7 +34,7 @@ from datacard.executors import Engine, open_engine
 from datacard.findings import Finding
 from datacard.layout import discover
 from datacard.leakage import media
-from datacard.leakage.copies import copy_groups, expand, set_keys, within
+from datacard.leakage.copies import Copies, expand, within
 from datacard.leakage.minhash import lsh_candidates
 from datacard.leakage.pairs import (
     best_per_pair,
@@ -363,13 +363,13 @@ def _near(
     sims: list[npt.NDArray[np.float64]] = []
     for name in text:
         scan = join_texts([p.text[name] for p in parts])
-        keys = set_keys(scan.offsets, scan.hashes, scan.signatures)
-        first, group = copy_groups(scan, keys)
+        copies = Copies.in_scan(scan)
+        first, group = copies.first, copies.group
         among = None if len(first) == len(group) else first  # each group's first copy only
         cand = lsh_candidates(scan.signatures, bands, rows, among=among)
         u, v, sim = verify_candidates(scan.offsets, scan.hashes, scan.signatures, cand, threshold)
         i, j, sim = expand(group[u], group[v], sim, group)
-        same_i, same_j = within(keys, exact)
+        same_i, same_j = within(copies, exact)
         codes += [i * n + j, same_i * n + same_j]
         sims += [sim, np.ones(len(same_i))]
     code, sim = best_per_pair(np.concatenate(codes), np.concatenate(sims))

@@ -65,9 +65,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from datacard.grouped import groups_of, member_pairs
+from datacard.grouped import Grouping, groups_of, member_pairs
 from datacard.hashing import mix64
-from datacard.leakage.copies import SetKeys, copy_groups, groups_by, set_keys, within
+from datacard.leakage.copies import Copies, set_keys, within
 from datacard.leakage.minhash import band_keys, bucket_pairs, live_rows
 from datacard.leakage.pairs import (
     best_per_pair,
@@ -163,7 +163,7 @@ class Bucket:
 @dataclass
 class Kept:
     """What the workers keep of a partition's scan until the end: its row hashes, and per
-    text column each row's group of copies in the partition (:func:`copy_groups`)."""
+    text column each row's group of copies in the partition (:class:`Copies`)."""
 
     exact: U64
     groups: dict[str, npt.NDArray[np.int32]] = field(default_factory=dict)
@@ -205,10 +205,9 @@ def scan_cut(
 ) -> tuple[tuple[int, Any], Kept, list[Bucket]]:
     """Scan one partition and cut it (a task): ``((rows, extra), kept, buckets)``."""
     scanned, extra = scan(item)
-    texts = scanned.text.items()
-    sets = {name: set_keys(t.offsets, t.hashes, t.signatures) for name, t in texts}
-    groups = {name: copy_groups(t, sets[name])[1].astype(np.int32) for name, t in texts}
-    buckets = cut(scanned, part, split, spec, sets)
+    copies = {name: Copies.in_scan(t) for name, t in scanned.text.items()}
+    groups = {name: c.group.astype(np.int32) for name, c in copies.items()}
+    buckets = cut(scanned, part, split, spec, copies)
     return (scanned.rows, extra), Kept(scanned.exact, groups), buckets
 
 
@@ -217,10 +216,10 @@ def cut(
     part: int,
     split: int,
     spec: CutSpec,
-    sets_of: dict[str, SetKeys] | None = None,
+    copies: dict[str, Copies] | None = None,
 ) -> list[Bucket]:
-    """The ``spec.k`` buckets of the scan of partition ``part`` (pure); ``sets_of``: each text
-    column's :func:`~datacard.leakage.copies.set_keys`, if already made."""
+    """The ``spec.k`` buckets of the scan of partition ``part`` (pure); ``copies``: each text
+    column's :class:`~datacard.leakage.copies.Copies`, if already made."""
     k = spec.k
     out = [Bucket(part, split) for _ in range(k)]
     key = np.arange(scan.rows, dtype=np.uint32)
@@ -235,27 +234,28 @@ def cut(
         row_parts: list[U32] = []
         slot_parts: list[I16] = []
         key_parts: list[U64] = []
-        copies: list[tuple[U32, I16, U64, U64]] = []
+        entries: list[tuple[U32, I16, U64, U64]] = []
         for c, name in enumerate(spec.text):
             t = scan.text[name]
             live = live_rows(t.signatures)  # as lsh_candidates: rows without words pair with none
-            sets = sets_of[name] if sets_of else set_keys(t.offsets, t.hashes, t.signatures)
-            first = np.intersect1d(groups_by(*sets)[0], live)  # a copy pairs as its first does
+            mine = copies[name] if copies else Copies.in_scan(t)
+            sets = mine.sets
+            first = np.intersect1d(mine.first, live)  # a copy pairs as its first does
             keys = band_keys(t.signatures[first], bands, spec.rows)  # (first, bands)
             row_parts.append(np.repeat(key[first], bands))
             band = np.arange(bands, dtype=np.int16) + np.int16(c * bands)
             slot_parts.append(np.tile(band, len(first)))
             key_parts.append(keys.reshape(-1))
             pair = np.stack([sets[0][live], sets[1][live]], axis=1)
-            copies.append((key[live], np.full(len(live), c, np.int16), pair, scan.exact[live]))
+            entries.append((key[live], np.full(len(live), c, np.int16), pair, scan.exact[live]))
         band_key = np.concatenate(key_parts)
         rows, slots = _concat(row_parts, np.uint32), np.concatenate(slot_parts)
         for bucket, (r, s, b) in zip(out, _spread(band_key, k, rows, slots, band_key)):
             bucket.near_rows, bucket.slots, bucket.keys = r, s, b
-        rows = _concat([r for r, _, _, _ in copies], np.uint32)
-        columns = _concat([c for _, c, _, _ in copies], np.int16)
-        sets2 = np.concatenate([np.zeros((0, 2), np.uint64), *(x for _, _, x, _ in copies)])
-        exact = _concat([e for _, _, _, e in copies], np.uint64)
+        rows = _concat([r for r, _, _, _ in entries], np.uint32)
+        columns = _concat([c for _, c, _, _ in entries], np.int16)
+        sets2 = np.concatenate([np.zeros((0, 2), np.uint64), *(x for _, _, x, _ in entries)])
+        exact = _concat([e for _, _, _, e in entries], np.uint64)
         where = sets2[:, 0] ^ mix64(columns.astype(np.uint64))  # a set meets its copies
         pieces = _spread(where, k, rows, columns, sets2, exact)
         for bucket, (r, col, pair, e) in zip(out, pieces):
@@ -346,7 +346,7 @@ def _same(pieces: Sequence[Bucket], starts: I64, columns: int) -> I64:
     for c in range(columns):
         mine = np.flatnonzero(column == c)
         order = mine[np.argsort(rows[mine], kind="stable")]  # rows ascend: pairs i < j
-        i, j = within((sets[order, 0], sets[order, 1]), exact[order])
+        i, j = within(Copies.of((sets[order, 0], sets[order, 1])), exact[order])
         codes.append(rows[order][i] * n + rows[order][j])
     return np.unique(_concat(codes, np.int64))
 
@@ -458,30 +458,33 @@ def fetch(
     if lo == hi:
         return {}
     codes, bucket = codes[lo:hi], bucket[lo:hi]
-    rows, column = codes // columns, codes % columns
-    local = np.unique(rows - start)
+    rows, column = codes // columns - start, codes % columns  # rows within the partition
+    local = np.unique(rows)
     texts = rescan(item, local)
+    groupings = {name: groups_of(groups) for name, groups in kept.groups.items()}
     out: dict[int, RowData] = {}
     for b in np.unique(bucket).tolist():
         asked = bucket == b
         mine = np.unique(rows[asked])
-        at = np.searchsorted(local, mine - start)
-        text = {name: documents(t, at) for name, t in texts.items()}
+        text = {name: documents(t, np.searchsorted(local, mine)) for name, t in texts.items()}
         members = {
-            name: _copies(kept, name, mine - start, np.isin(mine, rows[asked & (column == c)]))
+            name: _copies(kept, name, groupings[name], mine, rows[asked & (column == c)])
             for c, name in enumerate(names)
         }
-        out[b] = RowData(mine, text, {k: (o, r + start, e) for k, (o, r, e) in members.items()})
+        copies = {k: (o, r + start, e) for k, (o, r, e) in members.items()}
+        out[b] = RowData(mine + start, text, copies)
     return out
 
 
-def _copies(kept: Kept, name: str, rows: I64, asked: npt.NDArray[np.bool_]) -> tuple[I64, I64, U64]:
-    """``(offsets, rows, row hashes)`` of the copies in the partition (by column ``name``) of
-    each of ``rows`` (local) that is ``asked`` for; none for the others."""
-    groups = kept.groups[name]
-    order, first, count = groups_of(groups, int(groups.max()) + 1 if len(groups) else 0)
-    group = groups[rows]
-    sizes = np.where(asked, count[group], 0)
+def _copies(
+    kept: Kept, name: str, grouping: Grouping, rows: I64, asked: I64
+) -> tuple[I64, I64, U64]:
+    """``(offsets, rows, row hashes)`` of the copies in the partition (by column ``name``,
+    whose groups are ``grouping``) of each of ``rows`` that is among the rows ``asked`` for in
+    that column (both local); none for the others."""
+    order, first, count = grouping
+    group = kept.groups[name][rows]
+    sizes = np.where(np.isin(rows, asked), count[group], 0)
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     nth = np.arange(int(offsets[-1]), dtype=np.int64) - np.repeat(offsets[:-1], sizes)
     local = order[np.repeat(first[group], sizes) + nth]
